@@ -1,0 +1,43 @@
+// swift-tools-version:6.0
+// NoiseDA: image-restoration training (Denoising as Adaptation and related methods) on a
+// float32 tensor engine over OpenBLAS, data-parallel over Open MPI, data in HDF5 shards.
+// Layers (docs/architecture.md): C libraries → Kernels → Tensors → Layers → Comm → Shards →
+// Methods → Trainer → noiseda. Each target imports only targets below it.
+import PackageDescription
+
+let package = Package(
+  name: "NoiseDA",
+  platforms: [.macOS(.v13)],
+  products: [
+    .executable(name: "noiseda", targets: ["noiseda"])
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
+  ],
+  targets: [
+    // System libraries, found through pkg-config (Debian 12 names).
+    .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
+    .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+    .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+    .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+    .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
+    // What Swift cannot import: MPI/HDF5 handle macros, CPU feature tests, libjpeg longjmp.
+    .target(name: "CShims", dependencies: ["CMPI", "CHDF5", "CJPEG"]),
+
+    .target(name: "Kernels", dependencies: ["COpenBLAS", "CShims"]),
+    .target(name: "Tensors", dependencies: ["Kernels"]),
+
+    .executableTarget(
+      name: "noiseda",
+      dependencies: [
+        "Kernels", "Tensors",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+
+    .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
+    .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+    .testTarget(name: "CommandTests", dependencies: ["noiseda"]),
+  ],
+  swiftLanguageModes: [.v5]
+)

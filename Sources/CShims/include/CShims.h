@@ -1,0 +1,65 @@
+// CShims: what Swift cannot import from the C libraries — Open MPI's handle macros, HDF5's
+// type/property ids (which only exist after H5open()), CPU feature tests, and libjpeg's
+// setjmp-based error handling. Nothing here holds logic beyond unwrapping a macro or a longjmp.
+#ifndef NOISEDA_CSHIMS_H
+#define NOISEDA_CSHIMS_H
+
+#include <mpi.h>
+#include <hdf5.h>
+#include <stddef.h>
+#include <stdint.h>
+
+// MARK: Open MPI handles (macros that expand to addresses of globals)
+static inline MPI_Comm noiseda_mpi_comm_world(void) { return MPI_COMM_WORLD; }
+static inline MPI_Datatype noiseda_mpi_float(void) { return MPI_FLOAT; }
+static inline MPI_Datatype noiseda_mpi_double(void) { return MPI_DOUBLE; }
+static inline MPI_Datatype noiseda_mpi_int64(void) { return MPI_INT64_T; }
+static inline MPI_Datatype noiseda_mpi_byte(void) { return MPI_BYTE; }
+static inline MPI_Op noiseda_mpi_sum(void) { return MPI_SUM; }
+static inline MPI_Op noiseda_mpi_max(void) { return MPI_MAX; }
+static inline MPI_Op noiseda_mpi_min(void) { return MPI_MIN; }
+static inline void *noiseda_mpi_in_place(void) { return MPI_IN_PLACE; }
+static inline MPI_Request noiseda_mpi_request_null(void) { return MPI_REQUEST_NULL; }
+static inline MPI_Errhandler noiseda_mpi_errors_return(void) { return MPI_ERRORS_RETURN; }
+static inline int noiseda_mpi_thread_serialized(void) { return MPI_THREAD_SERIALIZED; }
+static inline int noiseda_mpi_thread_multiple(void) { return MPI_THREAD_MULTIPLE; }
+static inline MPI_Status *noiseda_mpi_status_ignore(void) { return MPI_STATUS_IGNORE; }
+
+// MARK: HDF5 ids (macros that call H5open() and read a global)
+static inline hid_t noiseda_h5_native_float(void) { return H5T_NATIVE_FLOAT; }
+static inline hid_t noiseda_h5_native_double(void) { return H5T_NATIVE_DOUBLE; }
+static inline hid_t noiseda_h5_native_uint8(void) { return H5T_NATIVE_UINT8; }
+static inline hid_t noiseda_h5_native_int32(void) { return H5T_NATIVE_INT32; }
+static inline hid_t noiseda_h5_native_int64(void) { return H5T_NATIVE_INT64; }
+static inline hid_t noiseda_h5_native_uint64(void) { return H5T_NATIVE_UINT64; }
+static inline hid_t noiseda_h5_c_s1(void) { return H5T_C_S1; }
+static inline hid_t noiseda_h5_p_default(void) { return H5P_DEFAULT; }
+static inline hid_t noiseda_h5_p_dataset_create(void) { return H5P_DATASET_CREATE; }
+static inline hid_t noiseda_h5_p_file_access(void) { return H5P_FILE_ACCESS; }
+static inline hid_t noiseda_h5_s_all(void) { return H5S_ALL; }
+static inline unsigned noiseda_h5_f_acc_rdonly(void) { return H5F_ACC_RDONLY; }
+static inline unsigned noiseda_h5_f_acc_rdwr(void) { return H5F_ACC_RDWR; }
+static inline unsigned noiseda_h5_f_acc_trunc(void) { return H5F_ACC_TRUNC; }
+static inline unsigned noiseda_h5_f_acc_excl(void) { return H5F_ACC_EXCL; }
+static inline size_t noiseda_h5_variable(void) { return H5T_VARIABLE; }
+static inline void noiseda_h5_disable_error_print(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+
+// MARK: CPU features (for choosing OpenBLAS kernels; see docs/performance.md)
+/// 1 when the CPU runs AVX-512 F+BW+DQ+VL (OpenBLAS "SkylakeX" kernels), else 0.
+int noiseda_cpu_has_avx512(void);
+/// 1 when the CPU runs AVX2 and FMA (OpenBLAS "Haswell" kernels), else 0.
+int noiseda_cpu_has_avx2_fma(void);
+
+// MARK: JPEG decoding (libjpeg reports errors by longjmp, which Swift cannot catch)
+/// Decodes a JPEG held in memory to 8-bit RGB, row-major, 3 bytes a pixel.
+/// On success returns 0, sets *width/*height and *pixels (free with free()).
+/// On failure returns -1 and writes libjpeg's message into `message` (capacity bytes).
+int noiseda_jpeg_decode_rgb(const uint8_t *data, size_t size, uint8_t **pixels, int *width,
+                            int *height, char *message, size_t capacity);
+
+/// Encodes 8-bit RGB rows to a JPEG in memory at the given quality (1-100).
+/// On success returns 0 and sets *out/*out_size (free with free()); on failure -1 and a message.
+int noiseda_jpeg_encode_rgb(const uint8_t *pixels, int width, int height, int quality,
+                            uint8_t **out, size_t *out_size, char *message, size_t capacity);
+
+#endif
