@@ -28,6 +28,8 @@ let package = Package(
     .target(name: "Kernels", dependencies: ["COpenBLAS", "CShims"]),
     .target(name: "Tensors", dependencies: ["Kernels"]),
 
+    .target(name: "Trainer", dependencies: ["Tensors", .product(name: "Yams", package: "Yams")]),
+
     .executableTarget(
       name: "noiseda",
       dependencies: [
@@ -37,6 +39,7 @@ let package = Package(
 
     .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
     .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+    .testTarget(name: "TrainerTests", dependencies: ["Trainer"]),
     .testTarget(name: "CommandTests", dependencies: ["noiseda"]),
   ],
   swiftLanguageModes: [.v5]
