@@ -28,7 +28,8 @@ let package = Package(
     .target(name: "Kernels", dependencies: ["COpenBLAS", "CShims"]),
     .target(name: "Tensors", dependencies: ["Kernels"]),
 
-    .target(name: "Trainer", dependencies: ["Tensors", .product(name: "Yams", package: "Yams")]),
+    .target(name: "Methods", dependencies: ["Tensors"]),
+    .target(name: "Trainer", dependencies: ["Methods", "Tensors", .product(name: "Yams", package: "Yams")]),
 
     .executableTarget(
       name: "noiseda",
@@ -39,6 +40,7 @@ let package = Package(
 
     .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
     .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+    .testTarget(name: "MethodsTests", dependencies: ["Methods"]),
     .testTarget(name: "TrainerTests", dependencies: ["Trainer"]),
     .testTarget(name: "CommandTests", dependencies: ["noiseda"]),
   ],
