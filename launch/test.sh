@@ -6,8 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if ! pkg-config --exists ompi-c hdf5 openblas libpng libjpeg 2>/dev/null || ! command -v mpirun >/dev/null \
-  || [ ! -x .build/release/noiseda ]; then
-  launch/setup.sh
+  || ! /usr/bin/python3 -c "import h5py, skimage" 2>/dev/null || [ ! -x .build/release/noiseda ]; then
+  launch/setup.sh --test
 fi
 # mpirun refuses root unless told (CI and containers run as root); tests may oversubscribe.
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
