@@ -42,7 +42,6 @@ let package = Package(
     .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
     .testTarget(name: "MethodsTests", dependencies: ["Methods"]),
     .testTarget(name: "TrainerTests", dependencies: ["Trainer"]),
-    .testTarget(name: "CommandTests", dependencies: ["noiseda"]),
   ],
   swiftLanguageModes: [.v5]
 )
