@@ -28,6 +28,8 @@ let package = Package(
     .target(name: "Kernels", dependencies: ["COpenBLAS", "CShims"]),
     .target(name: "Tensors", dependencies: ["Kernels"]),
 
+    .target(name: "Shards", dependencies: ["Tensors", "CPNG", "CJPEG", "CShims"]),
+
     .target(name: "Methods", dependencies: ["Tensors"]),
     .target(name: "Trainer", dependencies: ["Methods", "Tensors", .product(name: "Yams", package: "Yams")]),
 
