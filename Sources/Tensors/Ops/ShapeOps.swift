@@ -7,7 +7,7 @@ extension Tensor {
   /// `axis` in `-rank..<rank` as a non-negative axis (negative counts from the end, as PyTorch).
   static func resolvedAxis(_ axis: Int, rank: Int, op: String, shape: [Int]) throws -> Int {
     let a = axis < 0 ? axis + rank : axis
-    guard a >= 0 && a < max(rank, 1) else {
+    guard a >= 0 && a < rank else {
       throw TensorError.invalidArgument(
         op: op, reason: "axis \(axis) out of range for shape \(shape) (rank \(rank)); use -\(rank)..<\(rank)")
     }
