@@ -14,15 +14,13 @@ func copyBlocks(
     if add { accumulate(src, into: dst, length) } else { dst.update(from: src, count: length) }
     return
   }
-  Threading.forEachChunk(blocks, minChunk: max(1, 32_768 / length)) { range in
-    for b in range {
-      let s = src + b * srcStride
-      let d = dst + b * dstStride
-      if add {
-        for j in 0..<length { d[j] += s[j] }
-      } else {
-        d.update(from: s, count: length)
-      }
+  forEachItem(blocks, workPerItem: length) { b in
+    let s = src + b * srcStride
+    let d = dst + b * dstStride
+    if add {
+      for j in 0..<length { d[j] += s[j] }
+    } else {
+      d.update(from: s, count: length)
     }
   }
 }

@@ -17,11 +17,8 @@ extension Tensor {
     }
     let sample = count / max(n, 1)
     let out = Tensor(uninitialized: [indices.count] + shape.dropFirst())
-    let copy = { (i: Int) in (out.data + i * sample).update(from: self.data + indices[i] * sample, count: sample) }
-    if out.count < 65_536 {
-      for i in indices.indices { copy(i) }
-    } else {
-      Threading.forEach(indices.count, copy)
+    forEachItem(indices.count, workPerItem: sample) { i in
+      (out.data + i * sample).update(from: data + indices[i] * sample, count: sample)
     }
     return out.recorded("gather", [self]) { [self] g in
       let target = gradBuffer()

@@ -80,16 +80,6 @@ private func moments(_ x: UnsafePointer<Float>, _ n: Int, eps: Float) -> (mean: 
   return (mean, Float(1 / (variance + Double(eps)).squareRoot()))
 }
 
-/// Runs `body(row)` for each row, threaded when the rows hold enough work in total.
-@inline(__always)
-private func forEachRow(_ rows: Int, length: Int, _ body: (Int) -> Void) {
-  if rows * length < 32_768 || rows == 1 {
-    for r in 0..<rows { body(r) }
-  } else {
-    Threading.forEach(rows, body)
-  }
-}
-
 extension Tensor {
   /// Group normalisation of `[N, C, *]` (e.g. `[N, C, H, W]`): each sample's channels split
   /// into `groups` groups, each normalised over its channels and positions, then scaled by
@@ -126,7 +116,7 @@ extension Tensor {
     let mean = Tensor(uninitialized: [rows])
     let rstd = Tensor(uninitialized: [rows])
     let out = Tensor(uninitialized: shape)
-    forEachRow(rows, length: length) { r in
+    forEachItem(rows, workPerItem: length) { r in
       let x = data + r * length
       let (mu, rs) = moments(x, length, eps: eps)
       mean.data[r] = mu
@@ -147,7 +137,7 @@ extension Tensor {
       let sumGX = Tensor(uninitialized: [n * c])
       let sumG = Tensor(uninitialized: [n * c])
       let dx = requiresGrad ? gradBuffer().data : nil
-      forEachRow(rows, length: length) { r in
+      forEachItem(rows, workPerItem: length) { r in
         let (mu, rs) = (mean.data[r], rstd.data[r])
         var meanGy = 0.0
         var meanGyx = 0.0
@@ -204,7 +194,7 @@ extension Tensor {
     // Missing affine parameters act as ones / zeros.
     let w = weight ?? Tensor(shape: normalized, repeating: 1)
     let b = bias ?? Tensor(shape: normalized, repeating: 0)
-    forEachRow(rows, length: length) { r in
+    forEachItem(rows, workPerItem: length) { r in
       let x = data + r * length
       let (mu, rs) = moments(x, length, eps: eps)
       mean.data[r] = mu
@@ -216,7 +206,7 @@ extension Tensor {
     return out.recorded("layerNorm", inputs) { [self] g in
       if requiresGrad {
         let dx = gradBuffer().data
-        forEachRow(rows, length: length) { r in
+        forEachItem(rows, workPerItem: length) { r in
           let (mu, rs) = (mean.data[r], rstd.data[r])
           let offset = r * length
           // mean(ĝ) and mean(ĝ·x̂) = r·(mean(ĝ·x) − μ·mean(ĝ)), with ĝ = g·w.

@@ -30,7 +30,7 @@ extension Tensor {
     let rows = (0..<oh).map { mode.sourceIndex($0 - top, size: h) ?? -1 }
     let cols = (0..<ow).map { mode.sourceIndex($0 - left, size: w) ?? -1 }
     let out = Tensor(uninitialized: [shape[0], shape[1], oh, ow])
-    forEachPlane(planes, work: oh * ow) { p in
+    forEachItem(planes, workPerItem: oh * ow) { p in
       let src = data + p * h * w
       let dst = out.data + p * oh * ow
       for y in 0..<oh {
@@ -48,7 +48,7 @@ extension Tensor {
     }
     return out.recorded("pad", [self]) { [self] g in
       let target = gradBuffer()
-      forEachPlane(planes, work: oh * ow) { p in
+      forEachItem(planes, workPerItem: oh * ow) { p in
         let gp = g.data + p * oh * ow
         let tp = target.data + p * h * w
         for y in 0..<oh where rows[y] >= 0 {
@@ -60,16 +60,5 @@ extension Tensor {
         }
       }
     }
-  }
-}
-
-/// Runs `body(plane)` for each of `planes` independent image planes, threaded when the total
-/// work (`planes · work` elements) is large enough to pay for it.
-@inline(__always)
-func forEachPlane(_ planes: Int, work: Int, _ body: (Int) -> Void) {
-  if planes * work < 65_536 || planes == 1 {
-    for p in 0..<planes { body(p) }
-  } else {
-    Threading.forEach(planes, body)
   }
 }

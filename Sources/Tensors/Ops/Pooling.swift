@@ -25,7 +25,7 @@ extension Tensor {
     let (planes, h, w, oh, ow) = try poolGeometry("avgPool2d", kernel: kernel, stride: stride)
     let out = Tensor(uninitialized: [shape[0], shape[1], oh, ow])
     let norm = 1 / Float(kernel * kernel)
-    forEachPlane(planes, work: h * w) { p in
+    forEachItem(planes, workPerItem: h * w) { p in
       let src = data + p * h * w
       let dst = out.data + p * oh * ow
       for oy in 0..<oh {
@@ -42,7 +42,7 @@ extension Tensor {
     }
     return out.recorded("avgPool2d", [self]) { [self] g in
       let target = gradBuffer()
-      forEachPlane(planes, work: h * w) { p in
+      forEachItem(planes, workPerItem: h * w) { p in
         let gp = g.data + p * oh * ow
         let tp = target.data + p * h * w
         for oy in 0..<oh {
@@ -68,7 +68,7 @@ extension Tensor {
     // Offset of each output's maximum inside its input plane.
     let argmax = UnsafeMutablePointer<Int32>.allocate(capacity: max(out.count, 1))
     let owner = PoolingIndices(argmax)
-    forEachPlane(planes, work: h * w) { p in
+    forEachItem(planes, workPerItem: h * w) { p in
       let src = data + p * h * w
       let dst = out.data + p * oh * ow
       let arg = argmax + p * oh * ow
@@ -95,7 +95,7 @@ extension Tensor {
     return out.recorded("maxPool2d", [self]) { [self] g in
       let target = gradBuffer()
       let arg = owner.pointer
-      forEachPlane(planes, work: oh * ow) { p in
+      forEachItem(planes, workPerItem: oh * ow) { p in
         let gp = g.data + p * oh * ow
         let tp = target.data + p * h * w
         let ap = arg + p * oh * ow

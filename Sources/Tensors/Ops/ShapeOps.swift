@@ -114,21 +114,19 @@ private func permuteCopy(
   let inner = outDims[rank - 1]
   let innerStride = strideOfOut[rank - 1]
   let rows = total / inner
-  Threading.forEachChunk(rows, minChunk: max(1, 32_768 / inner)) { range in
-    for row in range {
-      var rem = row
-      var offset = 0
-      for axis in stride(from: rank - 2, through: 0, by: -1) {
-        offset += (rem % outDims[axis]) * strideOfOut[axis]
-        rem /= outDims[axis]
-      }
-      let o = dst + row * inner
-      let s = src + offset
-      if innerStride == 1 {
-        o.update(from: s, count: inner)
-      } else {
-        for j in 0..<inner { o[j] = s[j * innerStride] }
-      }
+  forEachItem(rows, workPerItem: inner) { row in
+    var rem = row
+    var offset = 0
+    for axis in stride(from: rank - 2, through: 0, by: -1) {
+      offset += (rem % outDims[axis]) * strideOfOut[axis]
+      rem /= outDims[axis]
+    }
+    let o = dst + row * inner
+    let s = src + offset
+    if innerStride == 1 {
+      o.update(from: s, count: inner)
+    } else {
+      for j in 0..<inner { o[j] = s[j * innerStride] }
     }
   }
 }
@@ -140,7 +138,7 @@ private func transposeTiled(
 ) {
   let tile = 32
   let rowTiles = (rows + tile - 1) / tile
-  let work = { (item: Int) in
+  forEachItem(batch * rowTiles, workPerItem: tile * cols) { item in
     let b = item / rowTiles
     let r0 = (item % rowTiles) * tile
     let r1 = min(rows, r0 + tile)
@@ -154,10 +152,5 @@ private func transposeTiled(
       }
       c0 = c1
     }
-  }
-  if batch * rows * cols < 65_536 {
-    for item in 0..<(batch * rowTiles) { work(item) }
-  } else {
-    Threading.forEach(batch * rowTiles, work)
   }
 }

@@ -37,7 +37,7 @@ extension Tensor {
     precondition(rank == 4, "upsampleNearest2x: needs [N, C, H, W], got shape \(shape)")
     let (planes, h, w) = (shape[0] * shape[1], shape[2], shape[3])
     let out = Tensor(uninitialized: [shape[0], shape[1], 2 * h, 2 * w])
-    forEachPlane(planes, work: 4 * h * w) { p in
+    forEachItem(planes, workPerItem: 4 * h * w) { p in
       let src = data + p * h * w
       let dst = out.data + p * 4 * h * w
       for y in 0..<h {
@@ -52,7 +52,7 @@ extension Tensor {
     }
     return out.recorded("upsampleNearest2x", [self]) { [self] g in
       let target = gradBuffer()
-      forEachPlane(planes, work: 4 * h * w) { p in
+      forEachItem(planes, workPerItem: 4 * h * w) { p in
         let gp = g.data + p * 4 * h * w
         let tp = target.data + p * h * w
         for y in 0..<h {
@@ -74,7 +74,7 @@ extension Tensor {
     let ty = LinearTaps(size: h, alignCorners: alignCorners)
     let tx = LinearTaps(size: w, alignCorners: alignCorners)
     let out = Tensor(uninitialized: [shape[0], shape[1], oh, ow])
-    forEachPlane(planes, work: oh * ow) { p in
+    forEachItem(planes, workPerItem: oh * ow) { p in
       let src = data + p * h * w
       let dst = out.data + p * oh * ow
       for oy in 0..<oh {
@@ -90,7 +90,7 @@ extension Tensor {
     }
     return out.recorded("upsampleBilinear2x", [self]) { [self] g in
       let target = gradBuffer()
-      forEachPlane(planes, work: oh * ow) { p in
+      forEachItem(planes, workPerItem: oh * ow) { p in
         let gp = g.data + p * oh * ow
         let tp = target.data + p * h * w
         for oy in 0..<oh {
