@@ -27,6 +27,7 @@ let package = Package(
 
     .target(name: "Kernels", dependencies: ["COpenBLAS", "CShims"]),
     .target(name: "Tensors", dependencies: ["Kernels"]),
+    .target(name: "Layers", dependencies: ["Kernels", "Tensors"]),
 
     .target(name: "Shards", dependencies: ["Tensors", "CPNG", "CJPEG", "CShims"]),
 
@@ -42,6 +43,7 @@ let package = Package(
 
     .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
     .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+    .testTarget(name: "LayersTests", dependencies: ["Layers", "Tensors"]),
     .testTarget(name: "MethodsTests", dependencies: ["Methods"]),
     .testTarget(name: "TrainerTests", dependencies: ["Trainer"]),
   ],
