@@ -43,6 +43,8 @@ public protocol Module: AnyObject {
   var children: [(String, Module)] { get }
   /// Training mode (dropout active) or evaluation mode; set it through `train(_:)`.
   var isTraining: Bool { get set }
+  /// One line for layer tables, e.g. `Conv2d(3, 64, k=3, s=1, p=1)`.
+  var layerDescription: String { get }
 }
 
 extension Module {
@@ -50,6 +52,8 @@ extension Module {
   public var ownParameters: [(String, Parameter)] { [] }
   /// A leaf has no children by default.
   public var children: [(String, Module)] { [] }
+  /// The type name by default.
+  public var layerDescription: String { String(describing: type(of: self)) }
 
   /// Every parameter under this module with its dotted name, PyTorch order (own first, then
   /// children depth-first).
