@@ -37,7 +37,7 @@ let package = Package(
     .executableTarget(
       name: "noiseda",
       dependencies: [
-        "Kernels", "Tensors",
+        "Kernels", "Tensors", "Layers",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
