@@ -9,6 +9,8 @@ public enum LayersError: Error, CustomStringConvertible, Equatable {
   case missingParameter(name: String, file: String)
   /// A parameter in a weight file has another shape than the network's.
   case parameterShape(name: String, file: String, expected: [Int], found: [Int])
+  /// A weight file that cannot be read or written.
+  case weightFile(path: String, reason: String)
 
   public var description: String {
     switch self {
@@ -18,6 +20,8 @@ public enum LayersError: Error, CustomStringConvertible, Equatable {
       return "\(file): parameter '\(name)' is missing; the file was written for another model (check the preset name)"
     case .parameterShape(let name, let file, let expected, let found):
       return "\(file): parameter '\(name)' has shape \(found), the model needs \(expected); the file was written for another model (check the preset name)"
+    case .weightFile(let path, let reason):
+      return "\(path): \(reason)"
     }
   }
 }
