@@ -27,6 +27,7 @@ let package = Package(
 
     .target(name: "Kernels", dependencies: ["COpenBLAS", "CShims"]),
     .target(name: "Tensors", dependencies: ["Kernels"]),
+    .target(name: "Layers", dependencies: ["Kernels", "Tensors"]),
 
     .target(name: "Shards", dependencies: ["Tensors", "CPNG", "CJPEG", "CShims"]),
 
@@ -36,12 +37,13 @@ let package = Package(
     .executableTarget(
       name: "noiseda",
       dependencies: [
-        "Kernels", "Tensors",
+        "Kernels", "Tensors", "Layers",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
     .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
     .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+    .testTarget(name: "LayersTests", dependencies: ["Layers", "Tensors"]),
     .testTarget(name: "MethodsTests", dependencies: ["Methods"]),
     .testTarget(name: "TrainerTests", dependencies: ["Trainer"]),
   ],
