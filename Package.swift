@@ -28,6 +28,8 @@ let package = Package(
     .target(name: "Kernels", dependencies: ["COpenBLAS", "CShims"]),
     .target(name: "Tensors", dependencies: ["Kernels"]),
 
+    .target(name: "Comm", dependencies: ["CMPI", "CShims", "Kernels"]),
+
     .target(name: "Shards", dependencies: ["Tensors", "CPNG", "CJPEG", "CShims"]),
 
     .target(name: "Methods", dependencies: ["Tensors"]),
@@ -44,6 +46,8 @@ let package = Package(
     .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
     .testTarget(name: "MethodsTests", dependencies: ["Methods"]),
     .testTarget(name: "TrainerTests", dependencies: ["Trainer"]),
+    .testTarget(name: "CommTests", dependencies: ["Comm"]),
+    .executableTarget(name: "CommCheck", dependencies: ["Comm", "Kernels"], path: "Tests/CommCheck"),
   ],
   swiftLanguageModes: [.v5]
 )
