@@ -31,6 +31,13 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
   /// longer buffers are split. Lowered only by tests of the splitting.
   public var maxElementsPerCall = Int(Int32.max)
 
+  /// Whether this process has initialised MPI (MPI_Initialized; callable before MPI_Init).
+  public static var isInitialized: Bool {
+    var flag: Int32 = 0
+    _ = MPI_Initialized(&flag)
+    return flag != 0
+  }
+
   /// The world communicator, initialising MPI on first use (MPI_Init_thread, MULTIPLE). Works
   /// under mpirun/srun and, as a singleton of one rank, without them.
   public static func world() throws -> MPICommunicator {
