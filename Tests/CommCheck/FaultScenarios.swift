@@ -69,13 +69,19 @@ func runDyingRank(_ comm: Communicator, how: String, path: String) throws -> Nev
 }
 
 /// The last rank stays alive but never enters the next collective (a hang or a different code
-/// path); the others must be aborted by the collective watchdog.
-func runStalledRank(_ comm: Communicator) throws -> Never {
-  var value = Double(comm.rank)
-  try comm.allReduce(&value, count: 1, op: .sum)
+/// path) while the others wait in a barrier (`path` "blocking") or on a bucketed reduction
+/// ("bucketed"); the collective watchdog must abort them.
+func runStalledRank(_ comm: Communicator, path: String) throws -> Never {
+  let count = 100_003
+  let buffer = UnsafeMutablePointer<Float>.allocate(capacity: count)
+  fill(buffer, count: count, rank: comm.rank)
+  let reducer = try GradientBucketReducer(communicator: comm, buffers: [(pointer: buffer, count: count)], bucketBytes: 65_536)
+  try reducer.finish()
   if comm.rank == comm.size - 1 {
     say(comm, "stalling outside any collective")
     sleep(600)
+  } else if path == "bucketed" {
+    try reducer.finish()
   } else {
     try comm.barrier()
   }
