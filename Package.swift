@@ -29,6 +29,8 @@ let package = Package(
     .target(name: "Tensors", dependencies: ["Kernels"]),
     .target(name: "Layers", dependencies: ["Kernels", "Tensors"]),
 
+    .target(name: "Comm", dependencies: ["CMPI", "CShims", "Kernels"]),
+
     .target(name: "Shards", dependencies: ["Tensors", "CPNG", "CJPEG", "CShims"]),
 
     .target(name: "Methods", dependencies: ["Tensors"]),
@@ -46,6 +48,8 @@ let package = Package(
     .testTarget(name: "LayersTests", dependencies: ["Layers", "Tensors"]),
     .testTarget(name: "MethodsTests", dependencies: ["Methods"]),
     .testTarget(name: "TrainerTests", dependencies: ["Trainer"]),
+    .testTarget(name: "CommTests", dependencies: ["Comm"]),
+    .executableTarget(name: "CommCheck", dependencies: ["Comm", "Kernels"], path: "Tests/CommCheck"),
   ],
   swiftLanguageModes: [.v5]
 )
