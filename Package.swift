@@ -23,10 +23,11 @@ let package = Package(
     .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
     .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
     // What Swift cannot import: MPI/HDF5 handle macros, CPU feature tests, libjpeg longjmp.
-    .target(name: "CShims", dependencies: ["CMPI", "CHDF5", "CJPEG"]),
+    .target(name: "CShims", dependencies: ["CMPI", "CHDF5", "CJPEG", "CPNG"]),
 
     .target(name: "Kernels", dependencies: ["COpenBLAS", "CShims"]),
     .target(name: "Tensors", dependencies: ["Kernels"]),
+    .target(name: "HDF5Files", dependencies: ["CHDF5", "CShims"]),
 
     .target(name: "Shards", dependencies: ["Tensors", "CPNG", "CJPEG", "CShims"]),
 
@@ -44,6 +45,7 @@ let package = Package(
     .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
     .testTarget(name: "MethodsTests", dependencies: ["Methods"]),
     .testTarget(name: "TrainerTests", dependencies: ["Trainer"]),
+    .testTarget(name: "HDF5FilesTests", dependencies: ["HDF5Files"]),
   ],
   swiftLanguageModes: [.v5]
 )
