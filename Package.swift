@@ -29,7 +29,7 @@ let package = Package(
     .target(name: "Tensors", dependencies: ["Kernels"]),
     .target(name: "HDF5Files", dependencies: ["CHDF5", "CShims"]),
 
-    .target(name: "Shards", dependencies: ["Tensors", "CPNG", "CJPEG", "CShims"]),
+    .target(name: "Shards", dependencies: ["Tensors", "HDF5Files", "CPNG", "CJPEG", "CShims"]),
 
     .target(name: "Methods", dependencies: ["Tensors"]),
     .target(name: "Trainer", dependencies: ["Methods", "Tensors", .product(name: "Yams", package: "Yams")]),
@@ -46,6 +46,7 @@ let package = Package(
     .testTarget(name: "MethodsTests", dependencies: ["Methods"]),
     .testTarget(name: "TrainerTests", dependencies: ["Trainer"]),
     .testTarget(name: "HDF5FilesTests", dependencies: ["HDF5Files"]),
+    .testTarget(name: "ShardsTests", dependencies: ["Shards", "HDF5Files"]),
   ],
   swiftLanguageModes: [.v5]
 )

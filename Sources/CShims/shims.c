@@ -42,6 +42,7 @@ int noiseda_jpeg_decode_rgb(const uint8_t *data, size_t size, uint8_t **pixels, 
   struct jpeg_decompress_struct info;
   struct noiseda_jpeg_error error;
   uint8_t *volatile out = NULL;
+  uint8_t *volatile row = NULL;
   info.err = jpeg_std_error(&error.base);
   error.base.error_exit = noiseda_jpeg_fail;
   error.base.emit_message = noiseda_jpeg_warn;
@@ -50,6 +51,7 @@ int noiseda_jpeg_decode_rgb(const uint8_t *data, size_t size, uint8_t **pixels, 
   if (setjmp(error.jump)) {
     jpeg_destroy_decompress(&info);
     free(out);
+    free(row);
     return -1;
   }
   jpeg_create_decompress(&info);
@@ -61,10 +63,9 @@ int noiseda_jpeg_decode_rgb(const uint8_t *data, size_t size, uint8_t **pixels, 
   jpeg_start_decompress(&info);
   int w = (int)info.output_width, h = (int)info.output_height, c = info.output_components;
   out = malloc((size_t)w * h * 3);
-  uint8_t *row = malloc((size_t)w * c);
+  row = malloc((size_t)w * c);
   if (!out || !row) {
     snprintf(message, capacity, "out of memory for a %dx%d image", w, h);
-    free(row);
     longjmp(error.jump, 1);
   }
   while (info.output_scanline < info.output_height) {
@@ -83,9 +84,9 @@ int noiseda_jpeg_decode_rgb(const uint8_t *data, size_t size, uint8_t **pixels, 
       }
     }
   }
-  free(row);
   jpeg_finish_decompress(&info);
   jpeg_destroy_decompress(&info);
+  free(row);
   *pixels = out;
   *width = w;
   *height = h;
