@@ -37,21 +37,17 @@ enum HDF5Library {
 
   /// The most specific message on the current thread's HDF5 error stack, or a fallback.
   static func lastMessage() -> String {
-    var message = ""
+    var messages: [String] = []
     let walker: H5E_walk2_t = { _, error, data in
-      guard let error, let data else { return 0 }
-      let out = data.assumingMemoryBound(to: String.self)
-      if out.pointee.isEmpty, let desc = error.pointee.desc {
-        let text = String(cString: desc)
-        let function = error.pointee.func_name.map { String(cString: $0) } ?? ""
-        out.pointee = function.isEmpty ? text : "\(text) (\(function))"
-      }
+      guard let error, let data, let desc = error.pointee.desc else { return 0 }
+      data.assumingMemoryBound(to: [String].self).pointee.append(String(cString: desc))
       return 0
     }
-    withUnsafeMutablePointer(to: &message) { pointer in
-      _ = H5Ewalk2(hid_t(0), H5E_WALK_DOWNWARD, walker, pointer)
+    withUnsafeMutablePointer(to: &messages) { pointer in
+      _ = H5Ewalk2(hid_t(0), H5E_WALK_UPWARD, walker, pointer)
     }
-    return message.isEmpty ? "no message from libhdf5" : message
+    // Walking upward starts at the innermost (most specific) failure.
+    return messages.first ?? "no message from libhdf5"
   }
 }
 
