@@ -44,6 +44,7 @@ let package = Package(
     .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
     .testTarget(name: "MethodsTests", dependencies: ["Methods"]),
     .testTarget(name: "TrainerTests", dependencies: ["Trainer"]),
+    .testTarget(name: "ShardsTests", dependencies: ["Shards"]),
   ],
   swiftLanguageModes: [.v5]
 )
