@@ -166,6 +166,14 @@ final class LoaderTests: XCTestCase {
     XCTAssertGreaterThan(batches.last!.cursor.epoch, saved.epoch)  // the run crossed epochs
   }
 
+  func testPairSourcesStoredCleanGetNoiseOnTheFly() {
+    let clean = InMemoryTiles.random(count: 2, width: 8, height: 8, input: false, target: true)
+    let paired = InMemoryTiles.random(count: 2, width: 8, height: 8, input: true, target: true)
+    XCTAssertEqual(LoaderKind.pairs(from: clean), .noisyPairs(sigma: 0...75))
+    XCTAssertEqual(LoaderKind.pairs(from: clean, noiseSigma: 15...15), .noisyPairs(sigma: 15...15))
+    XCTAssertEqual(LoaderKind.pairs(from: paired), .pairs)
+  }
+
   func testBadSetupsAreErrors() {
     let clean = InMemoryTiles.random(count: 3, width: 16, height: 16, input: false, target: true)
     XCTAssertThrowsError(try BatchLoader(source: clean, kind: .pairs, name: "p", seed: 0)) { error in

@@ -72,7 +72,7 @@ public struct Blur: Degradation {
     var points: [(Float, Float)] = [(0, 0)]
     var x: Float = 0, y: Float = 0
     for _ in 1..<steps {
-      heading += 0.25 * rng.normal()
+      heading += 0.1 * rng.normal()
       x += 0.5 * cos(heading)
       y += 0.5 * sin(heading)
       points.append((x, y))

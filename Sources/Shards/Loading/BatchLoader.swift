@@ -17,6 +17,12 @@ public enum LoaderKind: Equatable, Sendable {
   /// σ per image uniform in `sigma` (0–255 scale, algorithms.md §1.1 uses 0...75), no clipping.
   case noisyPairs(sigma: ClosedRange<Float>)
 
+  /// The kind for a source of training pairs: `.pairs` when it stores degraded inputs, else
+  /// `.noisyPairs(sigma:)` (denoising pairs stored clean; σ on the 0–255 scale).
+  public static func pairs(from source: TileSource, noiseSigma: ClosedRange<Float> = 0...75) -> LoaderKind {
+    source.hasInput ? .pairs : .noisyPairs(sigma: noiseSigma)
+  }
+
   /// Whether the kind reads the stored degraded input / the stored clean target.
   var readsInput: Bool { self == .pairs || self == .real }
   var readsTarget: Bool { self != .real }
