@@ -34,13 +34,15 @@ let package = Package(
 
     .target(name: "Shards", dependencies: ["Tensors", "HDF5Files", "CPNG", "CJPEG", "CShims"]),
 
-    .target(name: "Methods", dependencies: ["Tensors"]),
-    .target(name: "Trainer", dependencies: ["Methods", "Tensors", .product(name: "Yams", package: "Yams")]),
+    .target(name: "Methods", dependencies: ["Tensors", "Layers"]),
+    .target(
+      name: "Trainer",
+      dependencies: ["Methods", "Layers", "Comm", "Shards", "HDF5Files", "Tensors", "Kernels", .product(name: "Yams", package: "Yams")]),
 
     .executableTarget(
       name: "noiseda",
       dependencies: [
-        "Kernels", "Tensors", "Layers",
+        "Kernels", "Tensors", "Layers", "Comm", "Shards", "Trainer",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
