@@ -27,6 +27,9 @@ let package = Package(
 
     .target(name: "Kernels", dependencies: ["COpenBLAS", "CShims"]),
     .target(name: "Tensors", dependencies: ["Kernels"]),
+    .target(name: "Layers", dependencies: ["Kernels", "Tensors"]),
+
+    .target(name: "Comm", dependencies: ["CMPI", "CShims", "Kernels"]),
     .target(name: "HDF5Files", dependencies: ["CHDF5", "CShims"]),
 
     .target(name: "Shards", dependencies: ["Tensors", "HDF5Files", "CPNG", "CJPEG", "CShims"]),
@@ -37,14 +40,17 @@ let package = Package(
     .executableTarget(
       name: "noiseda",
       dependencies: [
-        "Kernels", "Tensors",
+        "Kernels", "Tensors", "Layers",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
     .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
     .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+    .testTarget(name: "LayersTests", dependencies: ["Layers", "Tensors"]),
     .testTarget(name: "MethodsTests", dependencies: ["Methods"]),
     .testTarget(name: "TrainerTests", dependencies: ["Trainer"]),
+    .testTarget(name: "CommTests", dependencies: ["Comm"]),
+    .executableTarget(name: "CommCheck", dependencies: ["Comm", "Kernels"], path: "Tests/CommCheck"),
     .testTarget(name: "HDF5FilesTests", dependencies: ["HDF5Files"]),
     .testTarget(name: "ShardsTests", dependencies: ["Shards", "HDF5Files"]),
   ],

@@ -24,6 +24,9 @@ static inline MPI_Errhandler noiseda_mpi_errors_return(void) { return MPI_ERRORS
 static inline int noiseda_mpi_thread_serialized(void) { return MPI_THREAD_SERIALIZED; }
 static inline int noiseda_mpi_thread_multiple(void) { return MPI_THREAD_MULTIPLE; }
 static inline MPI_Status *noiseda_mpi_status_ignore(void) { return MPI_STATUS_IGNORE; }
+static inline MPI_Info noiseda_mpi_info_null(void) { return MPI_INFO_NULL; }
+static inline MPI_Comm noiseda_mpi_comm_null(void) { return MPI_COMM_NULL; }
+static inline int noiseda_mpi_comm_type_shared(void) { return MPI_COMM_TYPE_SHARED; }
 
 // MARK: HDF5 ids (macros that call H5open() and read a global)
 static inline hid_t noiseda_h5_native_float(void) { return H5T_NATIVE_FLOAT; }
