@@ -55,6 +55,8 @@ let package = Package(
     .executableTarget(name: "CommCheck", dependencies: ["Comm", "Kernels"], path: "Tests/CommCheck"),
     .testTarget(name: "HDF5FilesTests", dependencies: ["HDF5Files"]),
     .testTarget(name: "ShardsTests", dependencies: ["Shards", "HDF5Files"]),
+    // Runs the built `noiseda` binary (and mpirun) end to end; needs `swift build --build-tests`.
+    .testTarget(name: "CommandTests", dependencies: []),
   ],
   swiftLanguageModes: [.v5]
 )
