@@ -218,12 +218,16 @@ final class LoaderTests: XCTestCase {
   func testAnAbandonedQueueStopsItsThread() throws {
     let source = InMemoryTiles.random(count: 4, width: 16, height: 16, input: false, target: true)
     weak var weakQueue: PrefetchQueue?
+    weak var weakLoader: BatchLoader?
     do {
-      let queue = PrefetchQueue(loader: try BatchLoader(source: source, kind: .clean, name: "c", seed: 11, options: LoaderOptions(batchSize: 2, patch: 8)), depth: 2)
+      let loader = try BatchLoader(source: source, kind: .clean, name: "c", seed: 11, options: LoaderOptions(batchSize: 2, patch: 8))
+      weakLoader = loader
+      let queue = PrefetchQueue(loader: loader, depth: 2)
       weakQueue = queue
       _ = try queue.next()
       Thread.sleep(forTimeInterval: 0.05)  // let the producer fill the buffer and block
     }
     XCTAssertNil(weakQueue)  // deinit ran, which joins the producer
+    XCTAssertNil(weakLoader)  // and the producer let go of the loader (and its open files) first
   }
 }
