@@ -40,7 +40,7 @@ let package = Package(
     .executableTarget(
       name: "noiseda",
       dependencies: [
-        "Kernels", "Tensors", "Layers",
+        "Kernels", "Tensors", "Layers", "Shards",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
