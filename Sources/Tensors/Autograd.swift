@@ -60,16 +60,18 @@ extension Tensor {
 
   /// Back-propagates from this scalar: every leaf that requires grad reachable from it gets
   /// ∂self/∂leaf added to its `grad` (gradients accumulate across calls until zeroed).
-  public func backward() throws {
+  public func backward(leafDone: ((Tensor) -> Void)? = nil) throws {
     guard count == 1 else {
       throw TensorError.backward(reason: "needs a one-element tensor, got shape \(shape); reduce it first (sum or mean)")
     }
-    try backward(gradient: Tensor(shape: shape, repeating: 1))
+    try backward(gradient: Tensor(shape: shape, repeating: 1), leafDone: leafDone)
   }
 
   /// Back-propagates a given output gradient ∂L/∂self (same shape as self), as PyTorch's
-  /// `tensor.backward(gradient)`.
-  public func backward(gradient: Tensor) throws {
+  /// `tensor.backward(gradient)`. `leafDone` is called for each leaf (a tensor no op made, e.g.
+  /// a parameter) as soon as its gradient is final, while backward continues with the rest —
+  /// what lets gradient all-reduce overlap the remaining backward.
+  public func backward(gradient: Tensor, leafDone: ((Tensor) -> Void)? = nil) throws {
     guard gradient.shape == shape else {
       throw TensorError.shapeMismatch(op: "backward", shapes: [shape, gradient.shape], reason: "differ (output and its gradient)")
     }
@@ -94,8 +96,13 @@ extension Tensor {
       }
     }
     accumulate(gradient.data, into: gradBuffer().data, count)
+    // Reverse topological order: a tensor comes after every op that consumed it, so a leaf is
+    // reached only when all contributions to its gradient have been added.
     for t in order.reversed() {
-      guard let node = t.node else { continue }
+      guard let node = t.node else {
+        leafDone?(t)
+        continue
+      }
       if let g = t.grad { node.backward(g) }
       t.node = nil
       t.grad = nil  // an intermediate's gradient is consumed; leaves (no node) keep theirs

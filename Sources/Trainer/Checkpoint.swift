@@ -106,16 +106,38 @@ public enum Checkpoint {
     }
   }
 
-  /// Loads only the restorer's weights — the EMA copy when `ema` and present — into `store`
-  /// (for `eval`, `restore` and `export`). Returns the step the checkpoint was written at.
-  @discardableResult
-  public static func loadRestorer(_ path: String, into store: ParameterStore, ema: Bool) throws -> Int {
+  /// The restorer of a checkpoint, ready for inference (for `eval`, `restore` and `export`).
+  public struct SavedRestorer {
+    public let network: RestorerUNet
+    public let store: ParameterStore
+    /// Step the checkpoint was written at.
+    public let step: Int
+    /// Whether the EMA copy was loaded (false when asked for the raw weights or none is stored).
+    public let usedEMA: Bool
+    /// The run's config (task, pixel range, EMA decay).
+    public let config: RunConfig
+  }
+
+  /// Builds the restorer preset stored in `path` and loads its EMA weights when `ema` (and
+  /// present), else its raw weights.
+  public static func restorer(_ path: String, ema: Bool) throws -> SavedRestorer {
     let file = try HDF5File.open(path)
     defer { try? file.close() }
-    let group = try file.root.group("restorer")
-    let which = try ema && group.contains("ema") ? "ema" : "params"
-    try readNamed(store.namedViews(of: store.values), from: group.group(which), path: path)
-    return try file.root.intAttribute("step")
+    let root = try file.root
+    guard try root.hasAttribute("format"), try root.stringAttribute("format") == format else {
+      throw TrainerError.checkpoint(path: path, reason: "is not a NoiseDA checkpoint (no format = \(format))")
+    }
+    let group = try root.group("restorer")
+    let preset = try group.stringAttribute("preset")
+    guard let network = try ModelPresets.spec(named: preset).build() as? RestorerUNet else {
+      throw TrainerError.checkpoint(path: path, reason: "names '\(preset)' as its restorer, which is not a restorer preset")
+    }
+    let store = ParameterStore(module: network)
+    let usedEMA = try ema && group.contains("ema")
+    try readNamed(store.namedViews(of: store.values), from: group.group(usedEMA ? "ema" : "params"), path: path)
+    var config = RunConfig()
+    try config.merge(yaml: try root.dataset("config").readStrings().first ?? "", source: path)
+    return SavedRestorer(network: network, store: store, step: try root.intAttribute("step"), usedEMA: usedEMA, config: config)
   }
 
   private static func writeNamed(_ tensors: [(String, Tensor)], into group: HDF5Group) throws {

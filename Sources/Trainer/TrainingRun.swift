@@ -44,6 +44,7 @@ public final class TrainingRun {
   let method: TrainingMethod
   let data: TrainingData
   let reducer: GradientBucketReducer
+  let readiness: GradientReadiness
   let validator: Validator?
   let metrics: MetricsLog?
   let catalog: CheckpointCatalog
@@ -142,8 +143,11 @@ public final class TrainingRun {
     data = try TrainingData(
       config: config, seed: seed, rank: comm.rank, worldSize: comm.size, needsReal: methodName != "vanilla",
       needsClean: methodName == "da-unpaired", cursors: rankState?.cursors ?? [:])
+    // Backward finishes the diffusion net before the restorer: reduce in that order.
+    let reduceOrder = Array(networks.reversed())
     reducer = try GradientBucketReducer(
-      communicator: comm, buffers: networks.map(\.gradients), bucketBytes: Int(config.double("dist.bucket_mb") * 1_048_576))
+      communicator: comm, buffers: reduceOrder.map(\.gradients), bucketBytes: Int(config.double("dist.bucket_mb") * 1_048_576))
+    readiness = GradientReadiness(networks: reduceOrder)
     if isRoot {
       try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
       try Data(config.yaml.utf8).write(to: folder.appendingPathComponent("config.yaml"), options: .atomic)
@@ -200,8 +204,9 @@ public final class TrainingRun {
       networks.forEach { $0.store.zeroGrad() }
       let losses = try method.losses(for: batch, lambda: lambda, using: &rng)
       let lossFinite = losses.total.item.isFinite
-      try losses.total.backward()
-      for k in networks.indices { try reducer.markReady(network: k, from: 0) }
+      readiness.reset()
+      try losses.total.backward { [readiness, reducer] leaf in readiness.leafDone(leaf, reducer: reducer) }
+      try readiness.check()
       try reducer.finish()
       // [any rank bad, any rank asked to stop, then the step's scalars summed over ranks].
       let keys = losses.scalars.keys.sorted()
