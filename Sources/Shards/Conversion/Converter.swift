@@ -69,6 +69,8 @@ public final class Converter {
     var report = ConversionReport(shards: [], skipped: [], reused: 0, items: indices.count)
     var position = 0
     var shardIndex = 0
+    // The item that ended the previous shard, already decoded (and degraded) for the next one.
+    var carried: (position: Int, samples: [(input: RGBImage?, target: RGBImage?)])?
     while position < indices.count {
       let path = shardPath(rank: rank, index: shardIndex)
       if let kept = reusableShard(path, fingerprint: fingerprint, first: position) {
@@ -89,13 +91,16 @@ public final class Converter {
           let item = items[indices[position]]
           let samples: [(input: RGBImage?, target: RGBImage?)]
           do {
-            samples = try self.samples(item, stream: indices[position])
+            samples = try carried?.position == position ? carried!.samples : self.samples(item, stream: indices[position])
           } catch let reason as SkipReason {
             skipped.append(SkippedSource(path: item.label, reason: reason.text))
             position += 1
             continue
           }
-          if writer.count > 0 && writer.count + samples.count > options.shardSize { break }
+          if writer.count > 0 && writer.count + samples.count > options.shardSize {
+            carried = (position, samples)
+            break
+          }
           for sample in samples { try writer.append(input: sample.input, target: sample.target, source: item.label) }
           position += 1
         }
