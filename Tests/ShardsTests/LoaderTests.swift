@@ -185,6 +185,29 @@ final class LoaderTests: XCTestCase {
     XCTAssertThrowsError(try BatchLoader(source: mismatched, kind: .pairs, name: "p", seed: 0, options: LoaderOptions(batchSize: 1, patch: 8)).next())
   }
 
+  func testShardsOnDiskLoadLikeTheSameImagesInMemory() throws {
+    let memory = InMemoryTiles.random(count: 7, width: 24, height: 24, input: true, target: true)
+    let folder = try ScratchFolder("loader-shards")
+    defer { folder.remove() }
+    var infos: [ShardFileInfo] = []
+    for (n, range) in [0..<4, 4..<7].enumerated() {
+      let writer = try ShardWriter(path: folder.path("pairs-\(n).h5"), kind: .pairs, task: "test", tile: 24, storesInput: true, storesTarget: true, deflate: 1)
+      for i in range { try writer.append(input: memory.inputs![i], target: memory.targets![i], source: "tile-\(i)") }
+      infos.append(try writer.commit())
+    }
+    try ShardManifest(kind: .pairs, task: "test", tile: 24, shards: infos, skipped: []).write(folder: folder.url.path)
+    let disk = try ShardSet(folder: folder.url.path)
+    let options = LoaderOptions(batchSize: 3, patch: 16)
+    let direct = try BatchLoader(source: memory, kind: .pairs, name: "pairs", seed: 12, rank: 1, worldSize: 2, options: options)
+    let queue = PrefetchQueue(loader: try BatchLoader(source: disk, kind: .pairs, name: "pairs", seed: 12, rank: 1, worldSize: 2, options: options))
+    for _ in 0..<4 {
+      let a = try direct.next(), b = try queue.next()
+      XCTAssertEqual(a.indices, b.indices)
+      XCTAssertEqual(a.input!.values, b.input!.values)
+      XCTAssertEqual(a.target!.values, b.target!.values)
+    }
+  }
+
   func testPrefetchDeliversTheSameBatchesAsDirectLoading() throws {
     let source = InMemoryTiles.random(count: 10, width: 24, height: 24, input: true, target: true)
     let options = LoaderOptions(batchSize: 3, patch: 16, workers: 2)
@@ -218,12 +241,16 @@ final class LoaderTests: XCTestCase {
   func testAnAbandonedQueueStopsItsThread() throws {
     let source = InMemoryTiles.random(count: 4, width: 16, height: 16, input: false, target: true)
     weak var weakQueue: PrefetchQueue?
+    weak var weakLoader: BatchLoader?
     do {
-      let queue = PrefetchQueue(loader: try BatchLoader(source: source, kind: .clean, name: "c", seed: 11, options: LoaderOptions(batchSize: 2, patch: 8)), depth: 2)
+      let loader = try BatchLoader(source: source, kind: .clean, name: "c", seed: 11, options: LoaderOptions(batchSize: 2, patch: 8))
+      weakLoader = loader
+      let queue = PrefetchQueue(loader: loader, depth: 2)
       weakQueue = queue
       _ = try queue.next()
       Thread.sleep(forTimeInterval: 0.05)  // let the producer fill the buffer and block
     }
     XCTAssertNil(weakQueue)  // deinit ran, which joins the producer
+    XCTAssertNil(weakLoader)  // and the producer let go of the loader (and its open files) first
   }
 }

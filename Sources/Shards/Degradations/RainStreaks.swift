@@ -15,7 +15,7 @@ public struct RainStreaks: Degradation {
   /// Streak opacity.
   public let opacity: ClosedRange<Float>
 
-  public init(density: ClosedRange<Float> = 2...12, length: ClosedRange<Float> = 10...40,
+  public init(density: ClosedRange<Float> = 4...20, length: ClosedRange<Float> = 10...40,
               angle: ClosedRange<Float> = -30...30, opacity: ClosedRange<Float> = 0.5...0.9) {
     self.density = density
     self.length = length
@@ -29,15 +29,15 @@ public struct RainStreaks: Degradation {
     let layer = streakLayer(width: image.width, height: image.height, using: &rng)
     var out = image
     for p in 0..<layer.count {
-      let s = layer[p]
-      if s == 0 { continue }
+      if layer[p] == 0 { continue }
+      let s = min(layer[p], 1)
       for c in 0..<3 { out.pixels[p * 3 + c] = 1 - (1 - out.pixels[p * 3 + c]) * (1 - s) }
     }
     return out
   }
 
-  /// The streak layer (`height × width`, values in [0, 1]): each streak a segment deposited at
-  /// half-pixel steps, brightest in its middle.
+  /// The streak layer (`height × width`, ≥ 0, clipped to 1 when blended): each streak a segment
+  /// deposited at half-pixel steps, brightest in its middle; crossing streaks add up.
   func streakLayer(width: Int, height: Int, using rng: inout PhiloxRandom) -> [Float] {
     var layer = [Float](repeating: 0, count: width * height)
     let count = Int((rng.uniform(density.lowerBound, density.upperBound) * Float(width * height) / 10_000).rounded())
@@ -51,15 +51,14 @@ public struct RainStreaks: Degradation {
       let steps = Int(len * 2)
       for k in 0...steps {
         let t = Float(k) / Float(max(steps, 1))
-        let weight = alpha * sin(Float.pi * t)  // tapered ends
+        let weight = 0.5 * alpha * sin(Float.pi * t)  // two deposits per pixel of length; tapered ends
         RainStreaks.splat(&layer, width: width, height: height, x: x0 + t * len * dx, y: y0 + t * len * dy, weight: weight)
       }
     }
     return layer
   }
 
-  /// Deposits `weight` at (x, y) over the four nearest pixels with bilinear coverage; a pixel
-  /// keeps its largest deposit, so the half-pixel steps of a streak do not add up past its opacity.
+  /// Adds `weight` at (x, y), spread over the four nearest pixels with bilinear weights.
   private static func splat(_ layer: inout [Float], width: Int, height: Int, x: Float, y: Float, weight: Float) {
     let xf = x.rounded(.down), yf = y.rounded(.down)
     let ax = x - xf, ay = y - yf
@@ -69,7 +68,7 @@ public struct RainStreaks: Degradation {
         let px = xi + ox, py = yi + oy
         guard px >= 0, px < width, py >= 0, py < height else { continue }
         let i = py * width + px
-        layer[i] = max(layer[i], weight * wy * wx)
+        layer[i] += weight * wy * wx
       }
     }
   }

@@ -10,6 +10,9 @@ public final class PrefetchQueue {
   /// State shared with the producer thread, guarded by `condition`.
   private final class Shared: @unchecked Sendable {
     let condition = NSCondition()
+    /// The loader, owned by the producer; dropped before `finished` is set so that its source
+    /// (open HDF5 files) is released by the time `stop()` returns, not at some later moment.
+    var loader: BatchLoader?
     var ready: [Batch] = []
     var failure: Error?
     var stopping = false
@@ -27,7 +30,8 @@ public final class PrefetchQueue {
     self.depth = depth
     cursor = loader.cursor
     let shared = shared
-    let thread = Thread { PrefetchQueue.produce(loader, depth: depth, into: shared) }
+    shared.loader = loader
+    let thread = Thread { PrefetchQueue.produce(depth: depth, into: shared) }
     thread.name = "noiseda-prefetch-\(loader.sampler.name)"
     thread.start()
   }
@@ -63,8 +67,19 @@ public final class PrefetchQueue {
     s.condition.unlock()
   }
 
-  /// The producer loop: make a batch whenever fewer than `depth` wait, until stopped or failed.
-  private static func produce(_ loader: BatchLoader, depth: Int, into s: Shared) {
+  /// The producer thread: runs the loop, then lets go of the loader and reports it has finished.
+  private static func produce(depth: Int, into s: Shared) {
+    fill(depth: depth, s)
+    s.condition.lock()
+    s.loader = nil
+    s.finished = true
+    s.condition.broadcast()
+    s.condition.unlock()
+  }
+
+  /// Makes a batch whenever fewer than `depth` wait, until stopped or failed.
+  private static func fill(depth: Int, _ s: Shared) {
+    guard let loader = s.loader else { return }
     while true {
       s.condition.lock()
       while s.ready.count >= depth && !s.stopping { s.condition.wait() }
@@ -81,12 +96,8 @@ public final class PrefetchQueue {
         s.condition.lock()
         s.failure = error
         s.condition.unlock()
-        break
+        return
       }
     }
-    s.condition.lock()
-    s.finished = true
-    s.condition.broadcast()
-    s.condition.unlock()
   }
 }
