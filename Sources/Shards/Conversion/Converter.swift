@@ -207,10 +207,11 @@ public final class Converter {
     return merged
   }
 
-  /// Deletes shard files of an earlier run (same naming scheme) that the new manifest does not list.
+  /// Deletes shard files of an earlier run (same naming scheme) that the new manifest does not
+  /// list, and report folders left by interrupted launches.
   private func removeStaleShards(keeping: Set<String>) {
     let names = (try? FileManager.default.contentsOfDirectory(atPath: options.output)) ?? []
-    let pattern = try! NSRegularExpression(pattern: "^(pairs|real|clean|val)-r[0-9]{3}-[0-9]{5}\\.h5$")
+    let pattern = try! NSRegularExpression(pattern: "^((pairs|real|clean|val)-r[0-9]{3}-[0-9]{5}\\.h5|\\.convert-.+)$")
     for name in names where !keeping.contains(name) {
       if pattern.firstMatch(in: name, range: NSRange(name.startIndex..., in: name)) != nil {
         try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: options.output).appendingPathComponent(name).path)
