@@ -34,13 +34,15 @@ let package = Package(
 
     .target(name: "Shards", dependencies: ["Tensors", "HDF5Files", "CPNG", "CJPEG", "CShims"]),
 
-    .target(name: "Methods", dependencies: ["Tensors"]),
-    .target(name: "Trainer", dependencies: ["Methods", "Tensors", .product(name: "Yams", package: "Yams")]),
+    .target(name: "Methods", dependencies: ["Tensors", "Layers"]),
+    .target(
+      name: "Trainer",
+      dependencies: ["Methods", "Layers", "Comm", "Shards", "HDF5Files", "Tensors", "Kernels", .product(name: "Yams", package: "Yams")]),
 
     .executableTarget(
       name: "noiseda",
       dependencies: [
-        "Kernels", "Tensors", "Layers", "Shards",
+        "Kernels", "Tensors", "Layers", "Comm", "Shards", "Trainer",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -48,11 +50,13 @@ let package = Package(
     .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
     .testTarget(name: "LayersTests", dependencies: ["Layers", "Tensors"]),
     .testTarget(name: "MethodsTests", dependencies: ["Methods"]),
-    .testTarget(name: "TrainerTests", dependencies: ["Trainer"]),
+    .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Comm", "Shards", "HDF5Files", "Layers", "Tensors"]),
     .testTarget(name: "CommTests", dependencies: ["Comm"]),
     .executableTarget(name: "CommCheck", dependencies: ["Comm", "Kernels"], path: "Tests/CommCheck"),
     .testTarget(name: "HDF5FilesTests", dependencies: ["HDF5Files"]),
     .testTarget(name: "ShardsTests", dependencies: ["Shards", "HDF5Files"]),
+    // Runs the built `noiseda` binary (and mpirun) end to end; needs `swift build --build-tests`.
+    .testTarget(name: "CommandTests", dependencies: []),
   ],
   swiftLanguageModes: [.v5]
 )

@@ -49,6 +49,7 @@ public final class CollectiveWatchdog: @unchecked Sendable {
   }
 
   /// Runs `body` as one watched collective named `call`.
+  @discardableResult
   public func watch<R>(_ call: String, _ body: () throws -> R) rethrows -> R {
     let token = begin(call)
     defer { end(token) }

@@ -2,7 +2,8 @@
 // becomes a GEMM (im2col), and scatters such a matrix back onto an image, accumulating (col2im:
 // the adjoint, used by the backward pass and by transposed convolutions). Both work on a band of
 // output rows at a time so that callers can keep the column matrix cache-sized, and both are
-// threaded (im2col over matrix rows, col2im over channels, so no two threads write one pixel).
+// threaded unless told not to (im2col over matrix rows, col2im over channels, so no two threads
+// write one pixel); callers that already run one image per thread pass `threaded: false`.
 
 /// How samples outside the image are read. Kernels sits below Tensors, so this mirrors Tensors'
 /// public `PaddingMode` (zeros / reflect / replicate, with PyTorch's meaning).
@@ -80,11 +81,10 @@ public struct ConvGeometry: Equatable, Sendable {
 /// `image` is `[C, H, W]`; `columns` is `[C·kh·kw, outRows.count·outWidth]`.
 public func im2col(
   _ g: ConvGeometry, _ rule: BorderRule, image: UnsafePointer<Float>, outRows: Range<Int>,
-  columns: UnsafeMutablePointer<Float>, ld: Int
+  columns: UnsafeMutablePointer<Float>, ld: Int, threaded: Bool = true
 ) {
   let (h, w, kh, kw, s, p, ow) = (g.height, g.width, g.kernelH, g.kernelW, g.stride, g.padding, g.outWidth)
-  let band = outRows.count * ow
-  Threading.forEachChunk(g.rows, minChunk: max(1, 32_768 / max(1, band))) { range in
+  func rows(_ range: Range<Int>) {
     for r in range {
       let kj = r % kw
       let ki = (r / kw) % kh
@@ -115,6 +115,11 @@ public func im2col(
       }
     }
   }
+  if threaded {
+    Threading.forEachChunk(g.rows, minChunk: max(1, 32_768 / max(1, outRows.count * ow)), rows)
+  } else {
+    rows(0..<g.rows)
+  }
 }
 
 /// col2im for output rows `outRows`, the adjoint of `im2col`: adds `columns[r, j]` into the
@@ -123,11 +128,10 @@ public func im2col(
 /// `columns` is `[C·kh·kw, outRows.count·outWidth]` (row stride `ld`); `image` is `[C, H, W]`.
 public func col2im(
   _ g: ConvGeometry, _ rule: BorderRule, columns: UnsafePointer<Float>, ld: Int, outRows: Range<Int>,
-  image: UnsafeMutablePointer<Float>
+  image: UnsafeMutablePointer<Float>, threaded: Bool = true
 ) {
   let (h, w, kh, kw, s, p, ow) = (g.height, g.width, g.kernelH, g.kernelW, g.stride, g.padding, g.outWidth)
-  let band = outRows.count * ow
-  Threading.forEachChunk(g.channels, minChunk: max(1, 32_768 / max(1, band * kh * kw))) { range in
+  func channels(_ range: Range<Int>) {
     for c in range {
       let plane = image + c * h * w
       for ki in 0..<kh {
@@ -157,6 +161,11 @@ public func col2im(
         }
       }
     }
+  }
+  if threaded {
+    Threading.forEachChunk(g.channels, minChunk: max(1, 32_768 / max(1, outRows.count * ow * kh * kw)), channels)
+  } else {
+    channels(0..<g.channels)
   }
 }
 

@@ -94,6 +94,7 @@ final class ConvolutionTests: XCTestCase {
       ([2, 4, 6, 5], [4, 1, 3, 3], 1, 1, .reflect, 4, true),
       ([2, 6, 5, 7], [3, 6, 1, 1], 1, 0, .zeros, 1, true),
       ([2, 3, 7, 7], [2, 3, 1, 3], 2, 0, .zeros, 1, false),
+      ([1, 3, 9, 7], [5, 3, 3, 3], 1, 1, .reflect, 1, true),
     ]
     for (k, (xs, ws, s, p, mode, groups, hasBias)) in cases.enumerated() {
       let x = randomTensor(xs, seed: UInt64(10 + k))
@@ -104,12 +105,19 @@ final class ConvolutionTests: XCTestCase {
     }
   }
 
-  func testConv2dBatchedBandsMatchDirectLoops() throws {
-    // Large enough that the column matrix is split into several bands of output rows.
-    let x = randomTensor([2, 64, 70, 33], seed: 3)
+  func testConv2dBandsMatchDirectLoops() throws {
+    // Large enough that the column matrix is split into several bands of output rows; batch 1
+    // runs the images one after another on threaded kernels, batch 2 one image per thread.
+    for batch in [1, 2] {
+      try checkBands(batch: batch)
+    }
+  }
+
+  private func checkBands(batch: Int) throws {
+    let x = randomTensor([batch, 64, 70, 33], seed: 3)
     let w = randomTensor([8, 64, 3, 3], in: -0.1...0.1, seed: 4)
     let y = try conv2d(x, weight: w, bias: nil, padding: 1, paddingMode: .replicate)
-    assertClose(y, directConv(x, w, nil, stride: 1, padding: 1, mode: .replicate, groups: 1), "banded")
+    assertClose(y, directConv(x, w, nil, stride: 1, padding: 1, mode: .replicate, groups: 1), "banded, batch \(batch)")
   }
 
   func testConvTranspose2dMatchesDirectLoops() throws {

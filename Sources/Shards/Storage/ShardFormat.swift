@@ -62,3 +62,9 @@ public enum ShardError: Error, CustomStringConvertible, Equatable {
     }
   }
 }
+
+/// `value` in decimal with leading zeros to `width` digits.
+func zeroPadded(_ value: Int, _ width: Int) -> String {
+  let digits = String(value)
+  return String(repeating: "0", count: max(0, width - digits.count)) + digits
+}

@@ -137,10 +137,7 @@ public final class ShardWriter {
   public func abandon() { file.abandon() }
 
   /// The name of whole image `index` inside the `images` group of a `val` shard.
-  public static func imageName(_ index: Int) -> String {
-    let digits = String(index)
-    return String(repeating: "0", count: max(0, 6 - digits.count)) + digits
-  }
+  public static func imageName(_ index: Int) -> String { zeroPadded(index, 6) }
 
   /// Size and SHA-256 of a finished shard file.
   public static func describe(path: String, kind: ShardKind, count: Int) throws -> ShardFileInfo {

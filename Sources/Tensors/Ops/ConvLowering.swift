@@ -21,8 +21,10 @@ struct ConvLowering {
   /// Dense-side channels per group.
   let m: Int
 
-  /// Column-matrix budget per band, in floats (4 MiB: fits the L2+L3 share of one GEMM).
-  static let bandFloats = 1 << 20
+  /// Column-matrix budget per band and worker, in floats (1 MiB: one core's L2) …
+  static let bandFloats = 1 << 18
+  /// … but at least this many columns per band, below which GEMMs lose efficiency.
+  static let minBandColumns = 256
 
   var k: Int { geometry.rows }
   var l: Int { geometry.columns }
@@ -30,36 +32,51 @@ struct ConvLowering {
   var pointwise: Bool {
     geometry.kernelH == 1 && geometry.kernelW == 1 && geometry.stride == 1 && geometry.padding == 0
   }
-  /// Output rows per band.
-  var bandRows: Int { max(1, min(geometry.outHeight, ConvLowering.bandFloats / max(1, k * geometry.outWidth))) }
 
-  /// Calls body(image, dense, weight offsets, band, band column offset) for every image, group
-  /// and band, with a column scratch of k · bandRows · outWidth floats (nil when pointwise).
-  private func forEachBand(
-    _ body: (_ image: Int, _ dense: Int, _ weight: Int, _ band: Range<Int>, _ scratch: UnsafeMutablePointer<Float>?) -> Void
-  ) {
-    let rows = pointwise ? geometry.outHeight : bandRows
-    let scratch = pointwise ? nil : Tensor(uninitialized: [k * rows * geometry.outWidth])
-    for n in 0..<batch {
-      for grp in 0..<groups {
-        var lo = 0
-        while lo < geometry.outHeight {
-          let band = lo..<min(geometry.outHeight, lo + rows)
-          body((n * groups + grp) * imagePlane, (n * groups + grp) * m * l, grp * m * k, band, scratch?.data)
-          lo = band.upperBound
-        }
+  /// One image-and-group job: where its image, dense and weight blocks start, which worker runs
+  /// it, that worker's column scratch (nil when pointwise) and whether kernels may thread.
+  struct Job {
+    let worker: Int
+    let image: Int
+    let dense: Int
+    let weight: Int
+    let scratch: UnsafeMutablePointer<Float>?
+    let threaded: Bool
+  }
+
+  /// Calls body(job, band) for every image, group and band of output rows. Jobs run in parallel
+  /// on single-threaded kernels when there are at least as many as threads (ParallelGemm), else
+  /// one after another on threaded kernels with bands `Threading.count` times larger.
+  private func forEachBand(_ body: (Job, Range<Int>) -> Void) {
+    let jobs = batch * groups
+    let workers = ParallelGemm.workers(for: jobs)
+    let budget = ConvLowering.bandFloats * (workers == 1 ? Threading.count : 1)
+    let ow = geometry.outWidth
+    let rows =
+      pointwise
+      ? geometry.outHeight
+      : min(geometry.outHeight, max(budget / (k * ow), (ConvLowering.minBandColumns + ow - 1) / ow))
+    let perWorker = k * rows * ow
+    let scratch = pointwise ? nil : Tensor(uninitialized: [workers * perWorker])
+    ParallelGemm.forEach(jobs) { worker, item in
+      let job = Job(
+        worker: worker, image: item * imagePlane, dense: item * m * l, weight: (item % groups) * m * k,
+        scratch: scratch.map { $0.data + worker * perWorker }, threaded: workers == 1)
+      var lo = 0
+      while lo < geometry.outHeight {
+        let band = lo..<min(geometry.outHeight, lo + rows)
+        body(job, band)
+        lo = band.upperBound
       }
     }
     withExtendedLifetime(scratch) {}
   }
 
   /// The column matrix of a band (or the image itself when pointwise) and its row stride.
-  private func columns(
-    _ image: UnsafePointer<Float>, _ band: Range<Int>, _ scratch: UnsafeMutablePointer<Float>?
-  ) -> (UnsafePointer<Float>, Int) {
-    guard let scratch else { return (image, l) }
+  private func columns(_ image: UnsafePointer<Float>, _ job: Job, _ band: Range<Int>) -> (UnsafePointer<Float>, Int) {
+    guard let scratch = job.scratch else { return (image + job.image, l) }
     let n = band.count * geometry.outWidth
-    im2col(geometry, rule, image: image, outRows: band, columns: scratch, ld: n)
+    im2col(geometry, rule, image: image + job.image, outRows: band, columns: scratch, ld: n, threaded: job.threaded)
     return (UnsafePointer(scratch), n)
   }
 
@@ -71,39 +88,47 @@ struct ConvLowering {
     weightGrad: UnsafeMutablePointer<Float>?, gradSource: UnsafePointer<Float>?
   ) {
     let ow = geometry.outWidth
-    forEachBand { imageOffset, denseOffset, weightOffset, band, scratch in
-      let (cols, ld) = columns(image + imageOffset, band, scratch)
-      let offset = denseOffset + band.lowerBound * ow
+    let weightCount = groups * m * k
+    // Workers after the first accumulate dW privately; summed into weightGrad at the end.
+    let extra = weightGrad == nil ? 0 : ParallelGemm.workers(for: batch * groups) - 1
+    let privateGrads = extra > 0 ? Tensor.zeros([extra * weightCount]) : nil
+    forEachBand { job, band in
+      let (cols, ld) = columns(image, job, band)
+      let offset = job.dense + band.lowerBound * ow
       let n = band.count * ow
       if let weight, let dense {
         sgemm(
-          transA: false, transB: false, m: m, n: n, k: k, a: weight + weightOffset, lda: k, b: cols, ldb: ld,
+          transA: false, transB: false, m: m, n: n, k: k, a: weight + job.weight, lda: k, b: cols, ldb: ld,
           beta: beta, c: dense + offset, ldc: l)
       }
       if let weightGrad, let gradSource {
+        let target = job.worker == 0 ? weightGrad : privateGrads!.data + (job.worker - 1) * weightCount
         sgemm(
           transA: false, transB: true, m: m, n: k, k: n, a: gradSource + offset, lda: l, b: cols, ldb: ld,
-          beta: 1, c: weightGrad + weightOffset, ldc: k)
+          beta: 1, c: target + job.weight, ldc: k)
       }
+    }
+    if let weightGrad, let privateGrads {
+      for w in 0..<extra { accumulate(privateGrads.data + w * weightCount, into: weightGrad, weightCount) }
     }
   }
 
   /// image += col2im(weight[m, K]ᵀ × dense[m, L]) for every image and group.
   func scatter(weight: UnsafePointer<Float>, dense: UnsafePointer<Float>, image: UnsafeMutablePointer<Float>) {
     let ow = geometry.outWidth
-    forEachBand { imageOffset, denseOffset, weightOffset, band, scratch in
+    forEachBand { job, band in
       let n = band.count * ow
-      let source = dense + denseOffset + band.lowerBound * ow
-      guard let scratch else {
+      let source = dense + job.dense + band.lowerBound * ow
+      guard let scratch = job.scratch else {
         sgemm(
-          transA: true, transB: false, m: k, n: n, k: m, a: weight + weightOffset, lda: k, b: source, ldb: l,
-          beta: 1, c: image + imageOffset, ldc: l)
+          transA: true, transB: false, m: k, n: n, k: m, a: weight + job.weight, lda: k, b: source, ldb: l,
+          beta: 1, c: image + job.image, ldc: l)
         return
       }
       sgemm(
-        transA: true, transB: false, m: k, n: n, k: m, a: weight + weightOffset, lda: k, b: source, ldb: l,
+        transA: true, transB: false, m: k, n: n, k: m, a: weight + job.weight, lda: k, b: source, ldb: l,
         beta: 0, c: scratch, ldc: n)
-      col2im(geometry, rule, columns: scratch, ld: n, outRows: band, image: image + imageOffset)
+      col2im(geometry, rule, columns: scratch, ld: n, outRows: band, image: image + job.image, threaded: job.threaded)
     }
   }
 }

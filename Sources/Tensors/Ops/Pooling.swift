@@ -28,15 +28,16 @@ extension Tensor {
     forEachItem(planes, workPerItem: h * w) { p in
       let src = data + p * h * w
       let dst = out.data + p * oh * ow
-      for oy in 0..<oh {
-        for ox in 0..<ow {
-          var sum: Float = 0
-          let corner = src + oy * stride * w + ox * stride
-          for ky in 0..<kernel {
-            let row = corner + ky * w
-            for kx in 0..<kernel { sum += row[kx] }
+      withPoolConstants(kernel, stride) { k, s in
+        for oy in 0..<oh {
+          for ox in 0..<ow {
+            var sum: Float = 0
+            let corner = src + oy * s * w + ox * s
+            for ky in 0..<k {
+              for kx in 0..<k { sum += corner[ky * w + kx] }
+            }
+            dst[oy * ow + ox] = sum * norm
           }
-          dst[oy * ow + ox] = sum * norm
         }
       }
     }
@@ -45,13 +46,14 @@ extension Tensor {
       forEachItem(planes, workPerItem: h * w) { p in
         let gp = g.data + p * oh * ow
         let tp = target.data + p * h * w
-        for oy in 0..<oh {
-          for ox in 0..<ow {
-            let v = gp[oy * ow + ox] * norm
-            let corner = tp + oy * stride * w + ox * stride
-            for ky in 0..<kernel {
-              let row = corner + ky * w
-              for kx in 0..<kernel { row[kx] += v }
+        withPoolConstants(kernel, stride) { k, s in
+          for oy in 0..<oh {
+            for ox in 0..<ow {
+              let v = gp[oy * ow + ox] * norm
+              let corner = tp + oy * s * w + ox * s
+              for ky in 0..<k {
+                for kx in 0..<k { corner[ky * w + kx] += v }
+              }
             }
           }
         }
@@ -66,48 +68,55 @@ extension Tensor {
     let (planes, h, w, oh, ow) = try poolGeometry("maxPool2d", kernel: kernel, stride: stride)
     let out = Tensor(uninitialized: [shape[0], shape[1], oh, ow])
     // Offset of each output's maximum inside its input plane.
-    let argmax = UnsafeMutablePointer<Int32>.allocate(capacity: max(out.count, 1))
-    let owner = PoolingIndices(argmax)
+    let argmax = PoolingIndices(count: out.count)
     forEachItem(planes, workPerItem: h * w) { p in
       let src = data + p * h * w
       let dst = out.data + p * oh * ow
-      let arg = argmax + p * oh * ow
-      for oy in 0..<oh {
-        for ox in 0..<ow {
-          let start = oy * stride * w + ox * stride
-          var best = src[start]
-          var at = start
-          for ky in 0..<kernel {
-            for kx in 0..<kernel {
-              let i = start + ky * w + kx
-              let v = src[i]
-              if v > best || (v.isNaN && !best.isNaN) {
-                best = v
-                at = i
+      let arg = argmax.pointer + p * oh * ow
+      withPoolConstants(kernel, stride) { k, s in
+        for oy in 0..<oh {
+          for ox in 0..<ow {
+            let start = oy * s * w + ox * s
+            var best = src[start]
+            var at = start
+            for ky in 0..<k {
+              for kx in 0..<k {
+                let i = start + ky * w + kx
+                let v = src[i]
+                if v > best || (v.isNaN && !best.isNaN) {
+                  best = v
+                  at = i
+                }
               }
             }
+            dst[oy * ow + ox] = best
+            arg[oy * ow + ox] = Int32(at)
           }
-          dst[oy * ow + ox] = best
-          arg[oy * ow + ox] = Int32(at)
         }
       }
     }
     return out.recorded("maxPool2d", [self]) { [self] g in
       let target = gradBuffer()
-      let arg = owner.pointer
       forEachItem(planes, workPerItem: oh * ow) { p in
         let gp = g.data + p * oh * ow
         let tp = target.data + p * h * w
-        let ap = arg + p * oh * ow
+        let ap = argmax.pointer + p * oh * ow
         for o in 0..<(oh * ow) { tp[Int(ap[o])] += gp[o] }
       }
     }
   }
 }
 
-/// Owns max pooling's argmax buffer for as long as the backward closure holds it.
+/// Calls `body(kernel, stride)`, with literal constants for the common 2 × 2 / stride 2 case
+/// so that the inlined window loops are unrolled there.
+@inline(__always)
+private func withPoolConstants(_ kernel: Int, _ stride: Int, _ body: (Int, Int) -> Void) {
+  if kernel == 2 && stride == 2 { body(2, 2) } else { body(kernel, stride) }
+}
+
+/// Max pooling's argmax buffer, alive as long as the backward closure holds it.
 private final class PoolingIndices {
   let pointer: UnsafeMutablePointer<Int32>
-  init(_ pointer: UnsafeMutablePointer<Int32>) { self.pointer = pointer }
+  init(count: Int) { pointer = .allocate(capacity: max(count, 1)) }
   deinit { pointer.deallocate() }
 }

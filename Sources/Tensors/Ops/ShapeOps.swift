@@ -131,24 +131,26 @@ private func permuteCopy(
   }
 }
 
-/// dst[b, c, r] = src[b, r, c] for `batch` matrices of `rows` × `cols`, in 32 × 32 tiles,
-/// threaded over (batch, row tile).
+/// dst[b, c, r] = src[b, r, c] for `batch` matrices of `rows` × `cols`, in tiles of 8 rows ×
+/// 64 columns written column by column (8 contiguous floats per store run): measured 2–3× faster
+/// than square 32 × 32 tiles on [8, 64, 16384] both ways, where one side's stride is a power of
+/// two and square tiles thrash the cache sets. Threaded over (batch, row tile).
 private func transposeTiled(
   _ src: UnsafePointer<Float>, batch: Int, rows: Int, cols: Int, into dst: UnsafeMutablePointer<Float>
 ) {
-  let tile = 32
-  let rowTiles = (rows + tile - 1) / tile
-  forEachItem(batch * rowTiles, workPerItem: tile * cols) { item in
+  let (tileRows, tileCols) = (8, 64)
+  let rowTiles = (rows + tileRows - 1) / tileRows
+  forEachItem(batch * rowTiles, workPerItem: tileRows * cols) { item in
     let b = item / rowTiles
-    let r0 = (item % rowTiles) * tile
-    let r1 = min(rows, r0 + tile)
+    let r0 = (item % rowTiles) * tileRows
+    let r1 = min(rows, r0 + tileRows)
     let s = src + b * rows * cols
     let d = dst + b * rows * cols
     var c0 = 0
     while c0 < cols {
-      let c1 = min(cols, c0 + tile)
-      for r in r0..<r1 {
-        for c in c0..<c1 { d[c * rows + r] = s[r * cols + c] }
+      let c1 = min(cols, c0 + tileCols)
+      for c in c0..<c1 {
+        for r in r0..<r1 { d[c * rows + r] = s[r * cols + c] }
       }
       c0 = c1
     }

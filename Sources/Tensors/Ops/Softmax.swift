@@ -52,13 +52,19 @@ private struct SoftmaxLayout {
   }
 }
 
+/// Lane-wise maximum as a compare and blend (the generic `pointwiseMax` runs per lane).
+@inline(__always)
+private func laneMax(_ a: Vec, _ b: Vec) -> Vec {
+  a.replacing(with: b, where: b .> a)
+}
+
 /// max of n ≥ 1 floats.
 @inline(__always)
 private func rowMax(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
   var m = Vec(repeating: -.infinity)
   var i = 0
   while i + 16 <= n {
-    m = pointwiseMax(m, UnsafeRawPointer(p + i).loadUnaligned(as: Vec.self))
+    m = laneMax(m, UnsafeRawPointer(p + i).loadUnaligned(as: Vec.self))
     i += 16
   }
   var r = m.max()
@@ -104,7 +110,7 @@ private func softmaxForward(
     // Column-wise maximum m and Σ exp(x − m) over the n rows, each `w` wide.
     let m = Tensor(uninitialized: [w]), s = Tensor.zeros([w])
     m.data.update(from: xb, count: w)
-    for r in 1..<n { simdZip(w, m.data, xb + r * w, m.data) { pointwiseMax($0, $1) } }
+    for r in 1..<n { simdZip(w, m.data, xb + r * w, m.data, laneMax) }
     for r in 0..<n {
       simdZip(w, xb + r * w, m.data, yb + r * w) { vexp($0 - $1) }
       accumulate(yb + r * w, into: s.data, w)

@@ -5,28 +5,37 @@
 import Kernels
 
 /// Bilinear source indices and weights along one axis: output i reads
-/// `w0[i] · in[i0[i]] + w1[i] · in[i1[i]]`.
-private struct LinearTaps {
-  var i0: [Int] = []
-  var i1: [Int] = []
-  var w0: [Float] = []
-  var w1: [Float] = []
+/// `w0[i] · in[i0[i]] + w1[i] · in[i1[i]]`. Unsafe buffers, read in the per-pixel loops.
+private final class LinearTaps {
+  let i0: UnsafeMutablePointer<Int>
+  let i1: UnsafeMutablePointer<Int>
+  let w0: UnsafeMutablePointer<Float>
+  let w1: UnsafeMutablePointer<Float>
 
   /// PyTorch's `area_pixel_compute_source_index` for scale factor 2: with align_corners the
   /// corners map onto each other (src = d · (n − 1)/(2n − 1)); without, pixel centres do
   /// (src = (d + ½)/2 − ½, clamped at 0).
   init(size n: Int, alignCorners: Bool) {
     let out = 2 * n
+    (i0, i1) = (.allocate(capacity: out), .allocate(capacity: out))
+    (w0, w1) = (.allocate(capacity: out), .allocate(capacity: out))
     let scale: Float = alignCorners ? (out > 1 ? Float(n - 1) / Float(out - 1) : 0) : 0.5
     for d in 0..<out {
       let src = alignCorners ? scale * Float(d) : max(0, scale * (Float(d) + 0.5) - 0.5)
       let lo = min(Int(src), n - 1)
       let lambda = min(src - Float(lo), 1)
-      i0.append(lo)
-      i1.append(lo < n - 1 ? lo + 1 : lo)
-      w1.append(lambda)
-      w0.append(1 - lambda)
+      i0[d] = lo
+      i1[d] = lo < n - 1 ? lo + 1 : lo
+      w1[d] = lambda
+      w0[d] = 1 - lambda
     }
+  }
+
+  deinit {
+    i0.deallocate()
+    i1.deallocate()
+    w0.deallocate()
+    w1.deallocate()
   }
 }
 
@@ -74,37 +83,44 @@ extension Tensor {
     let ty = LinearTaps(size: h, alignCorners: alignCorners)
     let tx = LinearTaps(size: w, alignCorners: alignCorners)
     let out = Tensor(uninitialized: [shape[0], shape[1], oh, ow])
+    // Separable: each input row is interpolated along W once into `rows` ([H, 2W] per
+    // plane), then each output row blends two of them, a · rows[i0] + b · rows[i1], which is
+    // a · (c · x[i0, j0] + e · x[i0, j1]) + b · (…), the same products and sums as PyTorch.
     forEachItem(planes, workPerItem: oh * ow) { p in
+      let rows = UnsafeMutablePointer<Float>.allocate(capacity: h * ow)
+      defer { rows.deallocate() }
       let src = data + p * h * w
       let dst = out.data + p * oh * ow
+      for y in 0..<h {
+        let (s, r) = (src + y * w, rows + y * ow)
+        for ox in 0..<ow { r[ox] = tx.w0[ox] * s[tx.i0[ox]] + tx.w1[ox] * s[tx.i1[ox]] }
+      }
       for oy in 0..<oh {
-        let r0 = src + ty.i0[oy] * w
-        let r1 = src + ty.i1[oy] * w
-        let (a, b) = (ty.w0[oy], ty.w1[oy])
-        let d = dst + oy * ow
-        for ox in 0..<ow {
-          let (x0, x1, c, e) = (tx.i0[ox], tx.i1[ox], tx.w0[ox], tx.w1[ox])
-          d[ox] = a * (c * r0[x0] + e * r0[x1]) + b * (c * r1[x0] + e * r1[x1])
-        }
+        let (a, b) = (Vec(repeating: ty.w0[oy]), Vec(repeating: ty.w1[oy]))
+        simdZip(ow, rows + ty.i0[oy] * ow, rows + ty.i1[oy] * ow, dst + oy * ow) { a * $0 + b * $1 }
       }
     }
     return out.recorded("upsampleBilinear2x", [self]) { [self] g in
       let target = gradBuffer()
       forEachItem(planes, workPerItem: oh * ow) { p in
+        // The transpose of the forward: output rows' gradients blend into per-input-row
+        // gradients along 2W, which then fold onto the W columns.
+        let rows = UnsafeMutablePointer<Float>.allocate(capacity: h * ow)
+        defer { rows.deallocate() }
+        rows.update(repeating: 0, count: h * ow)
         let gp = g.data + p * oh * ow
         let tp = target.data + p * h * w
         for oy in 0..<oh {
-          let r0 = tp + ty.i0[oy] * w
-          let r1 = tp + ty.i1[oy] * w
-          let (a, b) = (ty.w0[oy], ty.w1[oy])
-          let gr = gp + oy * ow
+          let (a, b) = (Vec(repeating: ty.w0[oy]), Vec(repeating: ty.w1[oy]))
+          let (r0, r1) = (rows + ty.i0[oy] * ow, rows + ty.i1[oy] * ow)
+          simdZip(ow, gp + oy * ow, r0, r0) { $1 + a * $0 }
+          simdZip(ow, gp + oy * ow, r1, r1) { $1 + b * $0 }
+        }
+        for y in 0..<h {
+          let (r, t) = (rows + y * ow, tp + y * w)
           for ox in 0..<ow {
-            let (x0, x1, c, e) = (tx.i0[ox], tx.i1[ox], tx.w0[ox], tx.w1[ox])
-            let v = gr[ox]
-            r0[x0] += a * c * v
-            r0[x1] += a * e * v
-            r1[x0] += b * c * v
-            r1[x1] += b * e * v
+            t[tx.i0[ox]] += tx.w0[ox] * r[ox]
+            t[tx.i1[ox]] += tx.w1[ox] * r[ox]
           }
         }
       }
