@@ -101,8 +101,9 @@ if [ "$mpi" = 1 ]; then
 fi
 echo "finished $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$log"
 
-# Summary: per config, median s/step of each engine and the median of the per-run ratios of
-# throughput NoiseDA/PyTorch (run r of one against run r of the other).
+# Summary: per config, median s/step of each engine, the median of the per-run ratios of
+# throughput NoiseDA/PyTorch (run r of one against run r of the other), the same ratio of CPU
+# seconds per image (less disturbed by other processes on a shared machine) and peak memory.
 "$python" - "$out" <<'PY' | tee "$out/summary.txt"
 import glob, json, os, re, statistics, sys
 out = sys.argv[1]
@@ -112,23 +113,26 @@ for path in glob.glob(os.path.join(out, "*.json")):
     with open(path) as f:
         d = json.load(f)
     runs.setdefault(name, {}).setdefault(engine, {})[int(r)] = d
-print(f"{'config':34} {'NoiseDA s/step':>14} {'PyTorch s/step':>14} {'ratio':>6} {'min-max':>11} {'NoiseDA MiB':>11} {'PyTorch MiB':>11} runs")
+print(f"{'config':34} {'NoiseDA s':>9} {'PyTorch s':>9} {'ratio':>5} {'min-max':>9} {'CPU ratio':>9} {'NoiseDA MiB':>11} {'PyTorch MiB':>11} runs")
 for name in sorted(runs, key=lambda n: (n.startswith("mpi"), n)):
     e = runs[name]
     n, t = e.get("noiseda", {}), e.get("pytorch", {})
     pairs = sorted(set(n) & set(t))
     if not pairs:
         continue
-    ratios = [(n[r]["imagesPerSecond"]) / t[r]["images_per_second"] for r in pairs]
+    ratios = [n[r]["imagesPerSecond"] / t[r]["images_per_second"] for r in pairs]
+    # CPU seconds per image of PyTorch over NoiseDA's (ranks' CPU time is rank 0's times ranks).
+    cpu = [t[r]["cpu_seconds_per_step"] / t[r]["batch"] / (n[r]["cpuSecondsPerStep"] * n[r]["ranks"] / (n[r]["options"]["batch"] * n[r]["ranks"])) for r in pairs]
     ns = statistics.median(n[r]["secondsPerStep"] for r in pairs)
     ts = statistics.median(t[r]["seconds_per_step"] for r in pairs)
     nm = max(max(n[r]["peakResidentMiB"]) for r in pairs)
     tm = max(t[r]["peak_rss_mib"] for r in pairs)
     label = name + (" (2 ranks x 1 thread)" if name.startswith("mpi") else "")
-    print(f"{label:34} {ns:14.3f} {ts:14.3f} {statistics.median(ratios):6.2f} {min(ratios):5.2f}-{max(ratios):<5.2f} {nm:11.0f} {tm:11.0f} {len(pairs)}")
+    print(f"{label:34} {ns:9.3f} {ts:9.3f} {statistics.median(ratios):5.2f} {min(ratios):4.2f}-{max(ratios):<4.2f} {statistics.median(cpu):9.2f} {nm:11.0f} {tm:11.0f} {len(pairs)}")
     one = e.get("noiseda-1x2", {})
     both = sorted(set(one) & set(n))
     if both:
         r12 = [n[r]["imagesPerSecond"] / one[r]["imagesPerSecond"] for r in both]
-        print(f"{'  NoiseDA 2x1 / NoiseDA 1x2':34} {statistics.median(one[r]['secondsPerStep'] for r in both):14.3f} {'(1x2 s/step)':>14} {statistics.median(r12):6.2f}")
+        r1t = [one[r]["imagesPerSecond"] / t[r]["images_per_second"] for r in sorted(set(one) & set(t))]
+        print(f"{'  NoiseDA 1 rank x 2 threads':34} {statistics.median(one[r]['secondsPerStep'] for r in both):9.3f} {'':9} {statistics.median(r1t):5.2f}   (2x1 over 1x2: {statistics.median(r12):.2f})")
 PY

@@ -41,6 +41,11 @@ public struct StepBenchmarkResult: Codable, Sendable {
   public let stepSeconds: [Double]
   /// Median of `stepSeconds`.
   public let secondsPerStep: Double
+  /// CPU seconds (user + system, all threads of rank 0) of each timed step: on a shared machine
+  /// less disturbed by other processes than the wall-clock time.
+  public let stepCPUSeconds: [Double]
+  /// Median of `stepCPUSeconds`.
+  public let cpuSecondsPerStep: Double
   /// Synthetic images per second over all ranks (B · ranks / secondsPerStep).
   public let imagesPerSecond: Double
   /// Forward + backward FLOPs of one step on one rank (3 × the traced forward FLOPs of every
@@ -143,24 +148,42 @@ public final class StepBenchmark {
 
   /// Runs the warm-up and timed steps and returns rank 0's figures (every rank returns its own).
   public func run() throws -> StepBenchmarkResult {
-    var times: [Double] = [], peaks: [Double] = [], fresh: [Int] = []
+    var times: [Double] = [], cpuTimes: [Double] = [], peaks: [Double] = [], fresh: [Int] = []
     for i in 0..<(options.warmup + options.steps) {
       let allocationsBefore = BufferPool.shared.freshAllocations
       try comm.barrier()
-      let start = DispatchTime.now().uptimeNanoseconds
+      let start = DispatchTime.now().uptimeNanoseconds, cpuStart = StepBenchmark.cpuSeconds()
       try step()
+      let cpu = StepBenchmark.cpuSeconds() - cpuStart
       try comm.barrier()
       let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-      if i >= options.warmup { times.append(seconds) }
+      if i >= options.warmup {
+        times.append(seconds)
+        cpuTimes.append(cpu)
+      }
       peaks.append(StepBenchmark.peakResidentMiB())
       fresh.append(BufferPool.shared.freshAllocations - allocationsBefore)
     }
-    let sorted = times.sorted()
-    let median = (sorted[(sorted.count - 1) / 2] + sorted[sorted.count / 2]) / 2
+    let median = StepBenchmark.median(times)
     return StepBenchmarkResult(
       options: options, ranks: comm.size, threads: Threading.count, openblasCore: BLASSetup.coreName, stepSeconds: times,
-      secondsPerStep: median, imagesPerSecond: Double(options.batch * comm.size) / median, flopsPerStep: flopsPerStep,
+      secondsPerStep: median, stepCPUSeconds: cpuTimes, cpuSecondsPerStep: StepBenchmark.median(cpuTimes),
+      imagesPerSecond: Double(options.batch * comm.size) / median, flopsPerStep: flopsPerStep,
       gflops: flopsPerStep * Double(comm.size) / median / 1e9, peakResidentMiB: peaks, freshAllocations: fresh)
+  }
+
+  /// The middle value (the mean of the two middle ones for an even count), as Python's statistics.median.
+  static func median(_ values: [Double]) -> Double {
+    let s = values.sorted()
+    return (s[(s.count - 1) / 2] + s[s.count / 2]) / 2
+  }
+
+  /// User + system CPU seconds of this process so far (all threads).
+  static func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
   }
 
   /// VmHWM of this process in MiB (Linux /proc/self/status); 0 where unavailable.

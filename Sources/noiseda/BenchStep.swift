@@ -53,8 +53,8 @@ struct BenchStep: ParsableCommand {
         "noiseda \(method) \(nets), patch \(patch), batch \(batch), \(comm.size) rank(s) × \(threads) thread(s), OpenBLAS core \(result.openblasCore), load \(load)")
       print(
         String(
-          format: "%.3f s/step (median of %d), %.2f images/s, %.1f GFLOP/s (%.1f GFLOP per step per rank), peak RSS %.0f MiB",
-          result.secondsPerStep, steps, result.imagesPerSecond, result.gflops, result.flopsPerStep / 1e9,
+          format: "%.3f s/step (median of %d; %.3f CPU s), %.2f images/s, %.1f GFLOP/s (%.1f GFLOP per step per rank), peak RSS %.0f MiB",
+          result.secondsPerStep, steps, result.cpuSecondsPerStep, result.imagesPerSecond, result.gflops, result.flopsPerStep / 1e9,
           result.peakResidentMiB.last ?? 0))
       print("peak RSS per step (MiB): " + result.peakResidentMiB.map { String(format: "%.0f", $0) }.joined(separator: " "))
       print("new pool buffers per step: " + result.freshAllocations.map(String.init).joined(separator: " "))

@@ -122,10 +122,11 @@ def main():
     for _ in range(a.warmup):
         step()
         rss.append(peak_rss_mib())
-    times = []
+    times, cpu_times = [], []
     for _ in range(a.steps):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         step()
+        cpu_times.append(time.process_time() - cpu_start)
         times.append(time.perf_counter() - start)
         rss.append(peak_rss_mib())
     seconds = statistics.median(times)
@@ -134,11 +135,13 @@ def main():
         "diffusion": a.diffusion if a.method == "da" else None, "method": a.method, "patch": a.patch,
         "batch": a.batch, "threads": a.threads, "ranks": 1, "steps": a.steps,
         "separate_passes": a.separate_passes, "seconds_per_step": seconds, "step_seconds": times,
+        "cpu_seconds_per_step": statistics.median(cpu_times), "step_cpu_seconds": cpu_times,
         "images_per_second": a.batch / seconds, "peak_rss_mib": rss[-1], "peak_rss_mib_per_step": rss,
     }
     print(f"pytorch {torch.__version__} {a.method} {a.restorer}"
           + (f" + {a.diffusion}" if a.method == "da" else "")
-          + f", patch {a.patch}, batch {a.batch}, threads {a.threads}: {seconds:.3f} s/step (median of {a.steps}),"
+          + f", patch {a.patch}, batch {a.batch}, threads {a.threads}: {seconds:.3f} s/step (median of {a.steps};"
+          + f" {statistics.median(cpu_times):.3f} CPU s),"
           + f" {a.batch / seconds:.2f} images/s, peak RSS {rss[-1]:.0f} MiB")
     if a.json:
         with open(a.json, "w") as f:
