@@ -18,9 +18,9 @@ struct Restore: ParsableCommand {
   @Flag(name: .customLong("no-ema"), help: "Use the raw weights instead of the EMA copy.")
   var noEMA = false
   @Option(help: "Tile side for large images.")
-  var tile: Int = 256
+  var tile: Int = 512
   @Option(help: "Overlap between tiles, blended linearly.")
-  var overlap: Int = 32
+  var overlap: Int = 64
 
   func validate() throws {
     guard tile > 2 * overlap, overlap >= 0 else { throw ValidationError("--tile \(tile) must exceed twice --overlap \(overlap)") }

@@ -53,6 +53,12 @@ final class TrainingRunTests: XCTestCase {
     XCTAssertEqual(header.step, 4)
     XCTAssertEqual(header.ranks.count, 1)
     XCTAssertEqual(header.ranks[0].cursors["pairs"]?.position, 2)  // 4 steps × 2 images of 6, epoch 1
+    // DA steps move both networks.
+    for role in ["restorer", "diffusion"] {
+      let early = try weights(run.folder.appendingPathComponent("step-000002.h5").path, role, "params")
+      let late = try weights(run.folder.appendingPathComponent("step-000004.h5").path, role, "params")
+      XCTAssert(early.contains { $0.value != late[$0.key] }, "\(role) weights did not change between steps 2 and 4")
+    }
   }
 
   /// λ ramps over epochs here (da.ramp_fraction 0), so extending train.steps keeps the schedule.
