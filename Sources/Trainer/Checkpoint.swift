@@ -121,6 +121,9 @@ public enum Checkpoint {
   /// Builds the restorer preset stored in `path` and loads its EMA weights when `ema` (and
   /// present), else its raw weights.
   public static func restorer(_ path: String, ema: Bool) throws -> SavedRestorer {
+    guard FileManager.default.fileExists(atPath: path) else {
+      throw TrainerError.checkpoint(path: path, reason: "does not exist; pass a step-N.h5 or best.h5 from a run folder")
+    }
     let file = try HDF5File.open(path)
     defer { try? file.close() }
     let root = try file.root
