@@ -153,7 +153,7 @@ public final class TrainingRun {
       try Data(config.yaml.utf8).write(to: folder.appendingPathComponent("config.yaml"), options: .atomic)
       metrics = try MetricsLog(path: folder.appendingPathComponent("metrics.jsonl").path)
       let val = config.string("data.val")
-      validator = val.isEmpty ? nil : try Validator(folder: val, range: config.string("method.task") == "denoise" ? .unit : .symmetric)
+      validator = val.isEmpty ? nil : try Validator(folder: val, range: config.pixelRange)
     } else {
       metrics = nil
       validator = nil

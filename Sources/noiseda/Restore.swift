@@ -28,8 +28,8 @@ struct Restore: ParsableCommand {
 
   func run() throws {
     let saved = try Checkpoint.restorer(checkpoint, ema: !noEMA)
-    if let warning = EMAWarning.text(saved) { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
-    let range: PixelRange = saved.config.string("method.task") == "denoise" ? .unit : .symmetric
+    if let warning = saved.emaWarning { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
+    let range = saved.pixelRange
     var isFolder: ObjCBool = false
     guard FileManager.default.fileExists(atPath: input, isDirectory: &isFolder) else {
       throw ValidationError("--input \(input) does not exist")
