@@ -188,6 +188,8 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     return (0..<size).map { r in Array(gathered[Int(offsets[r])..<Int(offsets[r] + counts[r])]) }
   }
 
+  public func setCollectiveTimeout(_ seconds: Double) { watchdog.timeout = seconds }
+
   public func duplicate() throws -> Communicator {
     try checkAlive("MPI_Comm_dup")
     var copy: MPI_Comm? = noiseda_mpi_comm_null()
