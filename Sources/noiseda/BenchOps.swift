@@ -14,8 +14,127 @@ struct BenchOps: ParsableCommand {
   @Option(help: "Timed repetitions per shape (the median is printed).") var repeats: Int = 5
   @Option(help: "Write machine-readable results to this JSON file.") var json: String?
 
+  /// The U-Net's 3×3 convolutions: C_in = C_out, spatial size halving per doubling of channels.
+  static let shapes: [(channels: Int, size: Int)] = [(32, 128), (64, 128), (128, 64), (256, 32), (512, 16)]
+  /// The roofline GEMM: square, large enough for OpenBLAS's best kernels.
+  static let gemmSize = 2048
+
+  struct GemmResult: Codable {
+    let m: Int, n: Int, k: Int, ms: Double, gflops: Double
+  }
+
+  struct ConvResult: Codable {
+    let batch: Int, channels: Int, height: Int, width: Int, kernel: Int
+    let forwardMs: Double, forwardGflops: Double
+    let forwardBackwardMs: Double, forwardBackwardGflops: Double
+    let fractionOfSgemm: Double
+  }
+
+  struct Report: Codable {
+    let date: String, cpu: String, openblasCore: String, openblasConfig: String, threads: Int, repeats: Int
+    let sgemm: GemmResult, sgemmConvShaped: GemmResult
+    let conv2d: [ConvResult]
+  }
+
+  func validate() throws {
+    guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+    guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+    guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
+  }
+
   func run() throws {
     Threading.setCount(threads)
-    print("OpenBLAS core: \(BLASSetup.coreName), threads: \(threads)")
+    let cpu = Self.cpuModel()
+    let date = ISO8601DateFormatter().string(from: Date())
+    print("noiseda bench ops  \(date)")
+    print("CPU: \(cpu)")
+    print("OpenBLAS core: \(BLASSetup.coreName) (\(BLASSetup.configuration)), threads: \(threads)")
+    let s = Self.gemmSize
+    let roof = measureGemm(m: s, n: s, k: s)
+    // conv2d 64→64 3×3 at 128×128 as one image's GEMM: [C_out × 9·C_in] · [9·C_in × H·W].
+    let convShaped = measureGemm(m: 64, n: 128 * 128, k: 64 * 9)
+    print(String(format: "sgemm %d×%d×%d: %.1f ms, %.1f GFLOP/s (roofline)", s, s, s, roof.ms, roof.gflops))
+    print(String(format: "sgemm %d×%d×%d (conv-shaped): %.1f ms, %.1f GFLOP/s", 64, 16384, 576, convShaped.ms, convShaped.gflops))
+    print("")
+    print("conv2d 3×3, stride 1, padding 1, bias, batch \(batch) (median of \(repeats)):")
+    print("  C_in=C_out  H×W       fwd ms  fwd GFLOP/s  fwd+bwd ms  fwd+bwd GFLOP/s  % of sgemm")
+    var results: [ConvResult] = []
+    for (c, size) in Self.shapes {
+      let r = try measureConv(channels: c, size: size, roofline: roof.gflops)
+      results.append(r)
+      print(
+        String(
+          format: "  %10d  %@  %6.1f  %11.1f  %10.1f  %15.1f  %9.0f%%", c,
+          "\(size)×\(size)".padding(toLength: 8, withPad: " ", startingAt: 0),
+          r.forwardMs, r.forwardGflops, r.forwardBackwardMs, r.forwardBackwardGflops, 100 * r.fractionOfSgemm))
+    }
+    if let json {
+      let report = Report(
+        date: date, cpu: cpu, openblasCore: BLASSetup.coreName, openblasConfig: BLASSetup.configuration,
+        threads: threads, repeats: repeats, sgemm: roof, sgemmConvShaped: convShaped, conv2d: results)
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+      do {
+        try encoder.encode(report).write(to: URL(fileURLWithPath: json))
+      } catch {
+        throw ValidationError("cannot write --json \(json): \(error.localizedDescription)")
+      }
+      print("wrote \(json)")
+    }
+  }
+
+  /// Median wall time of `repeats` runs of `body`, after one warm-up run, in milliseconds.
+  func medianMs(_ body: () throws -> Void) rethrows -> Double {
+    try body()
+    var times: [Double] = []
+    for _ in 0..<repeats {
+      let start = DispatchTime.now().uptimeNanoseconds
+      try body()
+      times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+    }
+    return times.sorted()[times.count / 2]
+  }
+
+  func measureGemm(m: Int, n: Int, k: Int) -> GemmResult {
+    let a = Tensor(shape: [m, k], repeating: 0.5)
+    let b = Tensor(shape: [k, n], repeating: 0.25)
+    let c = Tensor(uninitialized: [m, n])
+    let ms = medianMs {
+      sgemm(transA: false, transB: false, m: m, n: n, k: k, a: a.data, lda: k, b: b.data, ldb: n, beta: 0, c: c.data, ldc: n)
+    }
+    return GemmResult(m: m, n: n, k: k, ms: ms, gflops: 2 * Double(m) * Double(n) * Double(k) / ms / 1e6)
+  }
+
+  func measureConv(channels c: Int, size: Int, roofline: Double) throws -> ConvResult {
+    var rng = PhiloxRandom(seed: 1, stream: 0)
+    let x = Tensor.uniform([batch, c, size, size], -1, 1, using: &rng)
+    let bound = 1 / Float(9 * c).squareRoot()
+    let w = Tensor.uniform([c, c, 3, 3], -bound, bound, using: &rng)
+    let b = Tensor.uniform([c], -bound, bound, using: &rng)
+    let dy = Tensor.uniform([batch, c, size, size], -1, 1, using: &rng)
+    let forwardMs = try medianMs {
+      _ = try Autograd.withoutGradients { try conv2d(x, weight: w, bias: b, padding: 1) }
+    }
+    for t in [x, w, b] { t.requiresGrad = true }
+    let bothMs = try medianMs {
+      for t in [x, w, b] { t.grad = nil }
+      try conv2d(x, weight: w, bias: b, padding: 1).backward(gradient: dy)
+    }
+    let flops = convolutionFLOPs(
+      batch: batch, inChannels: c, outChannels: c, kernelH: 3, kernelW: 3, groups: 1, outHeight: size, outWidth: size)
+    let bothGflops = 3 * flops / bothMs / 1e6
+    return ConvResult(
+      batch: batch, channels: c, height: size, width: size, kernel: 3, forwardMs: forwardMs,
+      forwardGflops: flops / forwardMs / 1e6, forwardBackwardMs: bothMs, forwardBackwardGflops: bothGflops,
+      fractionOfSgemm: bothGflops / roofline)
+  }
+
+  /// The CPU's model name from /proc/cpuinfo ("unknown" elsewhere).
+  static func cpuModel() -> String {
+    guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown" }
+    for line in text.split(separator: "\n") where line.hasPrefix("model name") {
+      if let colon = line.firstIndex(of: ":") { return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces) }
+    }
+    return "unknown"
   }
 }

@@ -65,4 +65,21 @@ int noiseda_jpeg_decode_rgb(const uint8_t *data, size_t size, uint8_t **pixels, 
 int noiseda_jpeg_encode_rgb(const uint8_t *pixels, int width, int height, int quality,
                             uint8_t **out, size_t *out_size, char *message, size_t capacity);
 
+// MARK: More HDF5 ids (link creation for intermediate groups, unlimited extents)
+static inline hid_t noiseda_h5_p_link_create(void) { return H5P_LINK_CREATE; }
+static inline hsize_t noiseda_h5_s_unlimited(void) { return H5S_UNLIMITED; }
+
+// MARK: PNG (libpng reports errors by longjmp, which Swift cannot catch)
+/// Decodes a PNG held in memory (any bit depth, gray, gray+alpha, RGB, RGBA, palette) to 8-bit
+/// RGB, row-major, 3 bytes a pixel: 16-bit samples are scaled to 8 bits, palettes expanded,
+/// alpha dropped. On success returns 0, sets *width/*height and *pixels (free with free()).
+/// On failure returns -1 and writes libpng's message into `message` (capacity bytes).
+int noiseda_png_decode_rgb(const uint8_t *data, size_t size, uint8_t **pixels, int *width,
+                           int *height, char *message, size_t capacity);
+
+/// Encodes 8-bit RGB rows (3 bytes a pixel) to a PNG in memory at zlib level 0-9.
+/// On success returns 0 and sets *out/*out_size (free with free()); on failure -1 and a message.
+int noiseda_png_encode_rgb(const uint8_t *pixels, int width, int height, int level,
+                           uint8_t **out, size_t *out_size, char *message, size_t capacity);
+
 #endif
