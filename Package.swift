@@ -23,27 +23,40 @@ let package = Package(
     .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
     .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
     // What Swift cannot import: MPI/HDF5 handle macros, CPU feature tests, libjpeg longjmp.
-    .target(name: "CShims", dependencies: ["CMPI", "CHDF5", "CJPEG"]),
+    .target(name: "CShims", dependencies: ["CMPI", "CHDF5", "CJPEG", "CPNG"]),
 
     .target(name: "Kernels", dependencies: ["COpenBLAS", "CShims"]),
     .target(name: "Tensors", dependencies: ["Kernels"]),
+    .target(name: "Layers", dependencies: ["Kernels", "Tensors"]),
 
-    .target(name: "Shards", dependencies: ["Tensors", "CPNG", "CJPEG", "CShims"]),
+    .target(name: "Comm", dependencies: ["CMPI", "CShims", "Kernels"]),
+    .target(name: "HDF5Files", dependencies: ["CHDF5", "CShims"]),
 
-    .target(name: "Methods", dependencies: ["Tensors"]),
-    .target(name: "Trainer", dependencies: ["Methods", "Tensors", .product(name: "Yams", package: "Yams")]),
+    .target(name: "Shards", dependencies: ["Tensors", "HDF5Files", "CPNG", "CJPEG", "CShims"]),
+
+    .target(name: "Methods", dependencies: ["Tensors", "Layers"]),
+    .target(
+      name: "Trainer",
+      dependencies: ["Methods", "Layers", "Comm", "Shards", "HDF5Files", "Tensors", "Kernels", .product(name: "Yams", package: "Yams")]),
 
     .executableTarget(
       name: "noiseda",
       dependencies: [
-        "Kernels", "Tensors",
+        "Kernels", "Tensors", "Layers", "Comm", "Shards", "Trainer",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
     .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
     .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+    .testTarget(name: "LayersTests", dependencies: ["Layers", "Tensors"]),
     .testTarget(name: "MethodsTests", dependencies: ["Methods"]),
-    .testTarget(name: "TrainerTests", dependencies: ["Trainer"]),
+    .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Comm", "Shards", "HDF5Files", "Layers", "Tensors"]),
+    .testTarget(name: "CommTests", dependencies: ["Comm"]),
+    .executableTarget(name: "CommCheck", dependencies: ["Comm", "Kernels"], path: "Tests/CommCheck"),
+    .testTarget(name: "HDF5FilesTests", dependencies: ["HDF5Files"]),
+    .testTarget(name: "ShardsTests", dependencies: ["Shards", "HDF5Files"]),
+    // Runs the built `noiseda` binary (and mpirun) end to end; needs `swift build --build-tests`.
+    .testTarget(name: "CommandTests", dependencies: []),
   ],
   swiftLanguageModes: [.v5]
 )

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every NoiseDA test: installs system packages and builds first when they are missing
-# (launch/setup.sh), then the unit tests (swift test, which also spawns the built binary for
-# end-to-end and `mpirun -np 2` tests), and ends with the test runner's summary line.
+# (launch/setup.sh), then the multi-rank checks (Tests/CommCheck under mpirun -np 2 and 3), then
+# the unit tests (swift test, which also spawns the built binary for end-to-end and
+# `mpirun -np 2` tests), and ends with the test runner's summary line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,5 +14,61 @@ fi
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_rmaps_base_oversubscribe=1
 swift build --build-tests 2>&1 | { grep -vE '^\[[0-9]+/[0-9]+\]' || true; }
+
+# ---------------------------------------------------------------------------------------------
+# Multi-rank checks of the Comm target (Tests/CommCheck, built above): each scenario runs under
+# mpirun -np 2 and -np 3 (plus without mpirun); ranks that die or stall must make mpirun exit
+# non-zero within a bound. Logs of failed checks are printed; one summary line follows.
+commcheck=.build/debug/CommCheck
+comm_log=$(mktemp -d)
+comm_passed=0
+comm_failed=0
+# comm_check NAME EXPECT BOUND CMD...: EXPECT is "pass" (exit 0) or "dies" (non-zero, not a
+# timeout); both within BOUND seconds.
+comm_check() {
+  local name=$1 expect=$2 bound=$3 start status elapsed ok=1
+  shift 3
+  start=$(date +%s)
+  set +e
+  timeout --kill-after=5 "$bound" "$@" >"$comm_log/$name.log" 2>&1
+  status=$?
+  set -e
+  elapsed=$(($(date +%s) - start))
+  if [ "$status" -eq 124 ] || [ "$status" -eq 137 -a "$elapsed" -ge "$bound" ]; then ok=0
+  elif [ "$expect" = pass ] && [ "$status" -ne 0 ]; then ok=0
+  elif [ "$expect" = dies ] && [ "$status" -eq 0 ]; then ok=0
+  fi
+  if [ "$ok" -eq 1 ]; then
+    comm_passed=$((comm_passed + 1))
+    echo "multi-rank: ok   $name (exit $status, ${elapsed} s)"
+  else
+    comm_failed=$((comm_failed + 1))
+    echo "multi-rank: FAIL $name (expected $expect within $bound s; exit $status after ${elapsed} s)"
+    tail -n 25 "$comm_log/$name.log" | sed 's/^/    /'
+  fi
+}
+comm_check single-no-mpirun pass 60 "$commcheck" single
+comm_check single-np1 pass 60 mpirun --bind-to none -np 1 "$commcheck" single
+for np in 2 3; do
+  comm_check "allreduce-np$np" pass 300 mpirun --bind-to none -np "$np" "$commcheck" allreduce
+  comm_check "broadcast-np$np" pass 120 mpirun --bind-to none -np "$np" "$commcheck" broadcast
+  comm_check "mismatch-np$np" pass 120 mpirun --bind-to none -np "$np" "$commcheck" mismatch
+  comm_check "overlap-np$np" pass 300 mpirun --bind-to none -np "$np" "$commcheck" overlap 4 1 4 3
+done
+# A killed or failing rank: Open MPI ends the job (~1-2 s here); the issue's bound is 60 s.
+comm_check die-kill-blocking-np3 dies 60 mpirun --bind-to none -np 3 "$commcheck" die kill blocking
+comm_check die-kill-bucketed-np2 dies 60 mpirun --bind-to none -np 2 "$commcheck" die kill bucketed
+comm_check die-exit-blocking-np2 dies 60 mpirun --bind-to none -np 2 "$commcheck" die exit blocking
+# A live rank that never enters the collective: the watchdog (3 s here, 60 s by default).
+export NOISEDA_COLLECTIVE_TIMEOUT=3
+comm_check stall-blocking-np3 dies 30 mpirun --bind-to none -np 3 "$commcheck" stall blocking
+comm_check stall-bucketed-np2 dies 30 mpirun --bind-to none -np 2 "$commcheck" stall bucketed
+unset NOISEDA_COLLECTIVE_TIMEOUT
+rm -rf "$comm_log"
+echo "Multi-rank checks: $comm_passed passed, $comm_failed failed"
+# ---------------------------------------------------------------------------------------------
+
 # Passing test cases are summarised, not listed; failures and the closing summary stay.
 swift test --skip-build --disable-swift-testing 2>&1 | { grep -vE "^(Test Case '.*' (started|passed)|Test Suite '.*' (started|passed))" || true; }
+# Any multi-rank failure fails the script; the XCTest summary above stays the last line.
+[ "$comm_failed" -eq 0 ]

@@ -1,4 +1,4 @@
-// CShims: the two things that need real C: CPU feature tests and libjpeg's longjmp errors.
+// CShims: what needs real C: CPU feature tests, and libjpeg's and libpng's longjmp errors.
 #include "CShims.h"
 #include <setjmp.h>
 #include <stdio.h>
@@ -42,6 +42,7 @@ int noiseda_jpeg_decode_rgb(const uint8_t *data, size_t size, uint8_t **pixels, 
   struct jpeg_decompress_struct info;
   struct noiseda_jpeg_error error;
   uint8_t *volatile out = NULL;
+  uint8_t *volatile row = NULL;
   info.err = jpeg_std_error(&error.base);
   error.base.error_exit = noiseda_jpeg_fail;
   error.base.emit_message = noiseda_jpeg_warn;
@@ -50,6 +51,7 @@ int noiseda_jpeg_decode_rgb(const uint8_t *data, size_t size, uint8_t **pixels, 
   if (setjmp(error.jump)) {
     jpeg_destroy_decompress(&info);
     free(out);
+    free(row);
     return -1;
   }
   jpeg_create_decompress(&info);
@@ -61,10 +63,9 @@ int noiseda_jpeg_decode_rgb(const uint8_t *data, size_t size, uint8_t **pixels, 
   jpeg_start_decompress(&info);
   int w = (int)info.output_width, h = (int)info.output_height, c = info.output_components;
   out = malloc((size_t)w * h * 3);
-  uint8_t *row = malloc((size_t)w * c);
+  row = malloc((size_t)w * c);
   if (!out || !row) {
     snprintf(message, capacity, "out of memory for a %dx%d image", w, h);
-    free(row);
     longjmp(error.jump, 1);
   }
   while (info.output_scanline < info.output_height) {
@@ -83,9 +84,9 @@ int noiseda_jpeg_decode_rgb(const uint8_t *data, size_t size, uint8_t **pixels, 
       }
     }
   }
-  free(row);
   jpeg_finish_decompress(&info);
   jpeg_destroy_decompress(&info);
+  free(row);
   *pixels = out;
   *width = w;
   *height = h;
@@ -124,5 +125,136 @@ int noiseda_jpeg_encode_rgb(const uint8_t *pixels, int width, int height, int qu
   jpeg_destroy_compress(&info);
   *out = buffer;
   *out_size = buffer_size;
+  return 0;
+}
+
+// MARK: PNG decoding and encoding (libpng reports errors by longjmp)
+#include <png.h>
+
+struct noiseda_png_reader {
+  const uint8_t *data;
+  size_t size;
+  size_t offset;
+};
+
+struct noiseda_png_writer {
+  uint8_t *data;
+  size_t size;
+  size_t capacity;
+};
+
+static void noiseda_png_read_bytes(png_structp png, png_bytep out, png_size_t count) {
+  struct noiseda_png_reader *reader = (struct noiseda_png_reader *)png_get_io_ptr(png);
+  if (count > reader->size - reader->offset) png_error(png, "unexpected end of file (truncated PNG)");
+  memcpy(out, reader->data + reader->offset, count);
+  reader->offset += count;
+}
+
+static void noiseda_png_write_bytes(png_structp png, png_bytep bytes, png_size_t count) {
+  struct noiseda_png_writer *writer = (struct noiseda_png_writer *)png_get_io_ptr(png);
+  if (writer->size + count > writer->capacity) {
+    size_t capacity = writer->capacity ? writer->capacity : 65536;
+    while (capacity < writer->size + count) capacity *= 2;
+    uint8_t *grown = realloc(writer->data, capacity);
+    if (!grown) png_error(png, "out of memory");
+    writer->data = grown;
+    writer->capacity = capacity;
+  }
+  memcpy(writer->data + writer->size, bytes, count);
+  writer->size += count;
+}
+
+static void noiseda_png_flush(png_structp png) { (void)png; }
+
+// Errors and warnings both carry a message out; only errors abort (libpng longjmps itself).
+static void noiseda_png_fail(png_structp png, png_const_charp text) {
+  char **slot = (char **)png_get_error_ptr(png);
+  snprintf(slot[0], (size_t)(uintptr_t)slot[1], "%s", text);
+  png_longjmp(png, 1);
+}
+
+static void noiseda_png_warn(png_structp png, png_const_charp text) {
+  (void)png;
+  (void)text;
+}
+
+int noiseda_png_decode_rgb(const uint8_t *data, size_t size, uint8_t **pixels, int *width,
+                           int *height, char *message, size_t capacity) {
+  char *slot[2] = {message, (char *)(uintptr_t)capacity};
+  struct noiseda_png_reader reader = {data, size, 0};
+  uint8_t *volatile out = NULL;
+  png_bytep *volatile rows = NULL;
+  if (size < 8 || png_sig_cmp(data, 0, 8) != 0) {
+    snprintf(message, capacity, "not a PNG file (bad signature)");
+    return -1;
+  }
+  png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, slot, noiseda_png_fail, noiseda_png_warn);
+  png_infop info = png ? png_create_info_struct(png) : NULL;
+  if (!png || !info) {
+    snprintf(message, capacity, "out of memory");
+    png_destroy_read_struct(&png, NULL, NULL);
+    return -1;
+  }
+  if (setjmp(png_jmpbuf(png))) {
+    png_destroy_read_struct(&png, &info, NULL);
+    free(out);
+    free(rows);
+    return -1;
+  }
+  png_set_read_fn(png, &reader, noiseda_png_read_bytes);
+  png_read_info(png, info);
+  png_uint_32 w = png_get_image_width(png, info), h = png_get_image_height(png, info);
+  int depth = png_get_bit_depth(png, info), color = png_get_color_type(png, info);
+  if (w == 0 || h == 0 || w > 65535 || h > 65535) png_error(png, "image size outside 1...65535");
+  if (color == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
+  if (color == PNG_COLOR_TYPE_GRAY && depth < 8) png_set_expand_gray_1_2_4_to_8(png);
+  if (depth == 16) png_set_scale_16(png);
+  // Alpha, including a palette's or gray image's tRNS transparency, is dropped (as PIL's
+  // convert("RGB") does): training data is opaque.
+  if ((color & PNG_COLOR_MASK_ALPHA) || png_get_valid(png, info, PNG_INFO_tRNS)) png_set_strip_alpha(png);
+  if (color == PNG_COLOR_TYPE_GRAY || color == PNG_COLOR_TYPE_GRAY_ALPHA) png_set_gray_to_rgb(png);
+  png_set_interlace_handling(png);
+  png_read_update_info(png, info);
+  if (png_get_rowbytes(png, info) != (size_t)w * 3) png_error(png, "unsupported PNG pixel layout");
+  out = malloc((size_t)w * h * 3);
+  rows = malloc(sizeof(png_bytep) * h);
+  if (!out || !rows) png_error(png, "out of memory");
+  for (png_uint_32 y = 0; y < h; y++) rows[y] = out + (size_t)y * w * 3;
+  png_read_image(png, rows);
+  png_read_end(png, NULL);
+  png_destroy_read_struct(&png, &info, NULL);
+  free(rows);
+  *pixels = out;
+  *width = (int)w;
+  *height = (int)h;
+  return 0;
+}
+
+int noiseda_png_encode_rgb(const uint8_t *pixels, int width, int height, int level,
+                           uint8_t **out, size_t *out_size, char *message, size_t capacity) {
+  char *slot[2] = {message, (char *)(uintptr_t)capacity};
+  struct noiseda_png_writer writer = {NULL, 0, 0};
+  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, slot, noiseda_png_fail, noiseda_png_warn);
+  png_infop info = png ? png_create_info_struct(png) : NULL;
+  if (!png || !info) {
+    snprintf(message, capacity, "out of memory");
+    png_destroy_write_struct(&png, NULL);
+    return -1;
+  }
+  if (setjmp(png_jmpbuf(png))) {
+    png_destroy_write_struct(&png, &info);
+    free(writer.data);
+    return -1;
+  }
+  png_set_write_fn(png, &writer, noiseda_png_write_bytes, noiseda_png_flush);
+  png_set_compression_level(png, level);
+  png_set_IHDR(png, info, (png_uint_32)width, (png_uint_32)height, 8, PNG_COLOR_TYPE_RGB,
+               PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+  png_write_info(png, info);
+  for (int y = 0; y < height; y++) png_write_row(png, (png_const_bytep)(pixels + (size_t)y * width * 3));
+  png_write_end(png, NULL);
+  png_destroy_write_struct(&png, &info);
+  *out = writer.data;
+  *out_size = writer.size;
   return 0;
 }

@@ -91,6 +91,15 @@ public func simdZip4(
 /// Σ f(x[i]) in Double per chunk (float32 partial sums per vector lane, then Double), threaded.
 @inlinable @inline(__always)
 public func simdSum(_ n: Int, _ x: UnsafePointer<Float>, _ f: (Vec) -> Vec = { $0 }) -> Double {
+  simdZipSum(n, x, x) { v, _ in f(v) }
+}
+
+/// Σ f(a[i], b[i]) (losses, dot products) with the accumulation of `simdSum`: float32 lanes over
+/// blocks of 1024 elements, folded into Double; threaded over large n.
+@inlinable @inline(__always)
+public func simdZipSum(
+  _ n: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ f: (Vec, Vec) -> Vec
+) -> Double {
   let chunks = max(1, min(Threading.current, n / 32_768))
   let partial = UnsafeMutablePointer<Double>.allocate(capacity: chunks)
   defer { partial.deallocate() }
@@ -106,7 +115,7 @@ public func simdSum(_ n: Int, _ x: UnsafePointer<Float>, _ f: (Vec) -> Vec = { $
       let blockEnd = min(hi, i + 1024)
       while i < blockEnd {
         let c = min(16, hi - i)
-        var v = f(loadVec(x + i, c))
+        var v = f(loadVec(a + i, c), loadVec(b + i, c))
         if c < 16 { for j in c..<16 { v[j] = 0 } }
         acc += v
         i += 16

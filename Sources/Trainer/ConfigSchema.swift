@@ -59,9 +59,17 @@ public enum ConfigSchema {
     ConfigKey(name: "train.max_bad_steps", defaultValue: .int(5), help: "non-finite steps in a row before the run stops"),
 
     ConfigKey(name: "dist.bucket_mb", defaultValue: .double(25), help: "gradient all-reduce bucket size in MiB"),
-    ConfigKey(name: "dist.overlap", defaultValue: .bool(true), help: "all-reduce buckets during backward on a communication thread"),
+    ConfigKey(name: "dist.timeout", defaultValue: .double(600), help: "seconds a collective may wait before the run is aborted (a dead or hung rank); rank 0 validates meanwhile, so keep it above a validation pass"),
   ]
 
   /// Keys by name.
   static let byName: [String: ConfigKey] = Dictionary(uniqueKeysWithValues: keys.map { ($0.name, $0) })
+
+  /// One line per key: name, default, meaning (what `noiseda train --help-config` prints).
+  public static var reference: String {
+    let width = keys.map(\.name.count).max() ?? 0
+    return keys.map { key in
+      key.name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + "default \(key.defaultValue) — \(key.help)"
+    }.joined(separator: "\n")
+  }
 }

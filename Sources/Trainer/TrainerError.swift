@@ -6,4 +6,9 @@ public struct TrainerError: Error, CustomStringConvertible, Equatable {
   public let description: String
 
   public init(_ description: String) { self.description = description }
+
+  /// A checkpoint file that cannot be used, and why.
+  public static func checkpoint(path: String, reason: String) -> TrainerError {
+    TrainerError("checkpoint \(path) \(reason)")
+  }
 }

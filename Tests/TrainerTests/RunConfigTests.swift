@@ -55,7 +55,7 @@ final class RunConfigTests: XCTestCase {
   }
 
   func testResolvedYamlReadsBackEqual() throws {
-    let config = try RunConfig.load(path: nil, overrides: ["run.name=a \"b\"", "data.sigma_range=[5, 50]", "dist.overlap=false"])
+    let config = try RunConfig.load(path: nil, overrides: ["run.name=a \"b\"", "data.sigma_range=[5, 50]", "da.channel_shuffle=false"])
     let again = try RunConfig.load(path: try write(config.yaml))
     XCTAssertEqual(again, config)
   }

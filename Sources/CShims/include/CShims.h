@@ -24,6 +24,9 @@ static inline MPI_Errhandler noiseda_mpi_errors_return(void) { return MPI_ERRORS
 static inline int noiseda_mpi_thread_serialized(void) { return MPI_THREAD_SERIALIZED; }
 static inline int noiseda_mpi_thread_multiple(void) { return MPI_THREAD_MULTIPLE; }
 static inline MPI_Status *noiseda_mpi_status_ignore(void) { return MPI_STATUS_IGNORE; }
+static inline MPI_Info noiseda_mpi_info_null(void) { return MPI_INFO_NULL; }
+static inline MPI_Comm noiseda_mpi_comm_null(void) { return MPI_COMM_NULL; }
+static inline int noiseda_mpi_comm_type_shared(void) { return MPI_COMM_TYPE_SHARED; }
 
 // MARK: HDF5 ids (macros that call H5open() and read a global)
 static inline hid_t noiseda_h5_native_float(void) { return H5T_NATIVE_FLOAT; }
@@ -61,5 +64,22 @@ int noiseda_jpeg_decode_rgb(const uint8_t *data, size_t size, uint8_t **pixels, 
 /// On success returns 0 and sets *out/*out_size (free with free()); on failure -1 and a message.
 int noiseda_jpeg_encode_rgb(const uint8_t *pixels, int width, int height, int quality,
                             uint8_t **out, size_t *out_size, char *message, size_t capacity);
+
+// MARK: More HDF5 ids (link creation for intermediate groups, unlimited extents)
+static inline hid_t noiseda_h5_p_link_create(void) { return H5P_LINK_CREATE; }
+static inline hsize_t noiseda_h5_s_unlimited(void) { return H5S_UNLIMITED; }
+
+// MARK: PNG (libpng reports errors by longjmp, which Swift cannot catch)
+/// Decodes a PNG held in memory (any bit depth, gray, gray+alpha, RGB, RGBA, palette) to 8-bit
+/// RGB, row-major, 3 bytes a pixel: 16-bit samples are scaled to 8 bits, palettes expanded,
+/// alpha dropped. On success returns 0, sets *width/*height and *pixels (free with free()).
+/// On failure returns -1 and writes libpng's message into `message` (capacity bytes).
+int noiseda_png_decode_rgb(const uint8_t *data, size_t size, uint8_t **pixels, int *width,
+                           int *height, char *message, size_t capacity);
+
+/// Encodes 8-bit RGB rows (3 bytes a pixel) to a PNG in memory at zlib level 0-9.
+/// On success returns 0 and sets *out/*out_size (free with free()); on failure -1 and a message.
+int noiseda_png_encode_rgb(const uint8_t *pixels, int width, int height, int level,
+                           uint8_t **out, size_t *out_size, char *message, size_t capacity);
 
 #endif

@@ -66,9 +66,11 @@ extension Tensor {
   ) -> Tensor {
     let out = Tensor(uninitialized: shape)
     simdMap(count, data, out.data, f)
-    return out.recorded(op, [self]) { [self] g in
+    // The closure keeps a detached view of the output: capturing `out` itself would make
+    // out → node → closure → out a retain cycle whenever backward never runs.
+    return out.recorded(op, [self]) { [self, y = out.detached()] g in
       let target = gradBuffer()
-      simdZip4(count, g.data, data, out.data, target.data, target.data) { g, x, y, acc in acc + df(g, x, y) }
+      simdZip4(count, g.data, data, y.data, target.data, target.data) { g, x, y, acc in acc + df(g, x, y) }
     }
   }
 

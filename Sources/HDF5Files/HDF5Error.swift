@@ -1,0 +1,61 @@
+// HDF5Error: every failed libhdf5 call becomes one typed, one-line error naming the call, the
+// file and the object, with the innermost message of HDF5's own error stack (whose automatic
+// printing to stderr is switched off once, when the first file is opened).
+import CHDF5
+import CShims
+
+/// A failed HDF5 operation: which C call, on which file and object, and why.
+public struct HDF5Error: Error, CustomStringConvertible, Equatable {
+  /// The libhdf5 function (or wrapper step) that failed, e.g. `H5Fopen`.
+  public let call: String
+  /// The file path as given by the caller.
+  public let file: String
+  /// The object inside the file (`/`, `/input`, `attribute 'kind' of /`, ...).
+  public let object: String
+  /// HDF5's innermost error message, or our own reason.
+  public let reason: String
+
+  public init(call: String, file: String, object: String, reason: String) {
+    self.call = call
+    self.file = file
+    self.object = object
+    self.reason = reason
+  }
+
+  public var description: String {
+    "HDF5 \(call) failed for \(object) in \(file): \(reason)"
+  }
+}
+
+/// One-time library set-up: no error-stack printing to stderr (we report through `HDF5Error`).
+enum HDF5Library {
+  static let ready: Bool = {
+    _ = H5open()
+    noiseda_h5_disable_error_print()
+    return true
+  }()
+
+  /// The most specific message on the current thread's HDF5 error stack, or a fallback.
+  static func lastMessage() -> String {
+    var messages: [String] = []
+    let walker: H5E_walk2_t = { _, error, data in
+      guard let error, let data, let desc = error.pointee.desc else { return 0 }
+      data.assumingMemoryBound(to: [String].self).pointee.append(String(cString: desc))
+      return 0
+    }
+    withUnsafeMutablePointer(to: &messages) { pointer in
+      _ = H5Ewalk2(hid_t(0), H5E_WALK_UPWARD, walker, pointer)
+    }
+    // Walking upward starts at the innermost (most specific) failure.
+    return messages.first ?? "no message from libhdf5"
+  }
+}
+
+/// Throws an `HDF5Error` when `result` (an id or status) is negative; returns it otherwise.
+@discardableResult
+func h5check<T: BinaryInteger>(_ result: T, _ call: String, file: String, object: String) throws -> T {
+  if result < 0 {
+    throw HDF5Error(call: call, file: file, object: object, reason: HDF5Library.lastMessage())
+  }
+  return result
+}

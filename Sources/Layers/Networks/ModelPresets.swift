@@ -1,0 +1,75 @@
+// ModelPresets: the named networks users pick in configs and on the command line — the
+// restorer sizes of the paper (unet-t/s/b), the diffusion sizes of appendix A4.6 and the
+// released config, the small CPU reproduction sizes of algorithms.md §6.1, and tiny test nets.
+import Tensors
+
+/// A network architecture: which family and its configuration.
+public enum ModelSpec: Equatable, Sendable {
+  case restorer(RestorerConfig)
+  case diffusion(DiffusionConfig)
+
+  /// A freshly built (zero-valued, uninitialised) network of this architecture.
+  public func build() -> Module {
+    switch self {
+    case .restorer(let c): return RestorerUNet(c)
+    case .diffusion(let c): return DiffusionUNet(c)
+    }
+  }
+
+  /// Input channels the network expects.
+  public var inChannels: Int {
+    switch self {
+    case .restorer(let c): return c.inChannels
+    case .diffusion(let c): return c.inChannels
+    }
+  }
+
+  /// Input height and width must be multiples of this.
+  public var sizeMultiple: Int {
+    switch self {
+    case .restorer(let c): return c.sizeMultiple
+    case .diffusion(let c): return c.sizeMultiple
+    }
+  }
+}
+
+/// The registry of named architectures.
+public enum ModelPresets {
+  /// Every preset, in display order.
+  public static let all: [(name: String, spec: ModelSpec)] = [
+    ("unet-t", .restorer(RestorerConfig(width: 32))),  // 2,141,475 parameters
+    ("unet-s", .restorer(RestorerConfig(width: 64))),  // 8,559,171 (the paper's restorer)
+    ("unet-b", .restorer(RestorerConfig(width: 76))),
+    ("unet-cpu", .restorer(RestorerConfig(width: 16, depth: 3))),  // §6.1, 130,259
+    ("unet-tiny", .restorer(RestorerConfig(width: 8, depth: 3))),
+    ("diffusion-t", .diffusion(DiffusionConfig(baseChannels: 32, channelMultipliers: [1, 1, 2, 2]))),
+    ("diffusion-s", .diffusion(DiffusionConfig(baseChannels: 32, channelMultipliers: [1, 2, 4, 4]))),
+    ("diffusion-b", .diffusion(DiffusionConfig(baseChannels: 64, channelMultipliers: [1, 2, 4, 8]))),
+    ("diffusion-paper", .diffusion(DiffusionConfig())),
+    (
+      "diffusion-cpu",
+      .diffusion(
+        DiffusionConfig(
+          baseChannels: 32, channelMultipliers: [1, 2, 2], resBlocks: 1, attentionResolutions: [], dropout: 0,
+          groups: 8, middleAttention: false))
+    ),
+    (
+      "diffusion-tiny",
+      .diffusion(
+        DiffusionConfig(
+          baseChannels: 16, channelMultipliers: [1, 2], resBlocks: 1, attentionResolutions: [], headChannels: 16,
+          dropout: 0, groups: 8))
+    ),
+  ]
+
+  /// Preset names, in display order.
+  public static var names: [String] { all.map(\.name) }
+
+  /// The architecture named `name`; throws `LayersError.unknownPreset` listing the known names.
+  public static func spec(named name: String) throws -> ModelSpec {
+    guard let found = all.first(where: { $0.name == name }) else {
+      throw LayersError.unknownPreset(name: name, known: names)
+    }
+    return found.spec
+  }
+}

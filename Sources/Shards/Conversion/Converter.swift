@@ -1,0 +1,220 @@
+// Converter: the work of `noiseda convert`. Every rank lists the same sorted source items and
+// converts every worldSize-th one into its own shards (`KIND-rRRR-NNNNN.h5`), each ending at an
+// image boundary and written under a temporary name. A shard from an earlier run is kept when
+// it is valid and was made with the same options from the same items. After the barrier, rank 0
+// gathers the ranks' reports (JSON files in a per-run folder) and writes manifest.json.
+import Foundation
+import HDF5Files
+import Tensors
+
+/// What one rank (or, on rank 0 after gathering, the whole run) produced.
+public struct ConversionReport: Codable, Equatable, Sendable {
+  /// Shards written or kept, in file-name order.
+  public var shards: [ShardFileInfo]
+  /// Source files that could not be used, with the reason.
+  public var skipped: [SkippedSource]
+  /// How many of `shards` were kept from an earlier run.
+  public var reused: Int
+  /// Source items handled.
+  public var items: Int
+
+  /// Samples in all shards.
+  public var count: Int { shards.reduce(0) { $0 + $1.count } }
+}
+
+/// Converts raw dataset files into shards; see the file comment for the parallel scheme.
+public final class Converter {
+  public let options: ConversionOptions
+  /// Folder where ranks leave their reports for rank 0 (`OUT/.convert-RUNID`).
+  public let syncFolder: String
+  private let log: (String) -> Void
+
+  /// - Parameters:
+  ///   - runID: the same string on every rank of one launch (the MPI job id), so that reports of
+  ///     an earlier, interrupted launch are never mistaken for this one's.
+  ///   - log: receives one line per shard and the summary.
+  public init(options: ConversionOptions, runID: String, log: @escaping (String) -> Void = { print($0) }) {
+    self.options = options
+    self.syncFolder = URL(fileURLWithPath: options.output).appendingPathComponent(".convert-\(runID)").path
+    self.log = log
+  }
+
+  /// Converts this rank's share; on rank 0, waits at `barrier` for the others, then writes the
+  /// manifest and returns the merged report (other ranks return their own).
+  /// Throws `ConversionError.nothingConverted` on rank 0 when no sample was produced at all.
+  public func run(rank: Int, worldSize: Int, barrier: () throws -> Void) throws -> ConversionReport {
+    precondition(rank >= 0 && rank < worldSize, "Converter: rank \(rank) outside 0..<\(worldSize)")
+    try options.validate()
+    try FileManager.default.createDirectory(atPath: options.output, withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(atPath: syncFolder, withIntermediateDirectories: true)
+    let found = try options.layout.items(
+      root: options.input, target: options.target, list: options.list,
+      singleAreDegraded: options.kind == .real && options.degradation == nil)
+    let mine = Array(Swift.stride(from: rank, to: found.items.count, by: worldSize))
+    var report = try convert(found.items, indices: mine, rank: rank, worldSize: worldSize)
+    if rank == 0 { report.skipped = found.unmatched + report.skipped }
+
+    let encoder = JSONEncoder()
+    let reportPath = URL(fileURLWithPath: syncFolder).appendingPathComponent("rank-\(rank).json")
+    try encoder.encode(report).write(to: reportPath, options: .atomic)
+    try barrier()
+    guard rank == 0 else { return report }
+    return try gather(worldSize: worldSize, items: found.items.count)
+  }
+
+  // MARK: One rank's shards
+
+  private func convert(_ items: [SourceItem], indices: [Int], rank: Int, worldSize: Int) throws -> ConversionReport {
+    let fingerprint = options.fingerprint(items: items, rank: rank, worldSize: worldSize)
+    var report = ConversionReport(shards: [], skipped: [], reused: 0, items: indices.count)
+    var position = 0
+    var shardIndex = 0
+    while position < indices.count {
+      let path = shardPath(rank: rank, index: shardIndex)
+      if let kept = reusableShard(path, fingerprint: fingerprint, first: position) {
+        report.shards.append(kept.info)
+        report.skipped += kept.skipped
+        report.reused += 1
+        log("rank \(rank): kept \(kept.info.file) (\(kept.info.count) samples, unchanged)")
+        position = kept.end
+        shardIndex += 1
+        continue
+      }
+      let writer = try ShardWriter(path: path, kind: options.kind, task: options.task, tile: options.tile,
+                                   storesInput: options.storesInput, storesTarget: options.storesTarget, deflate: options.deflate)
+      let first = position
+      var skipped: [SkippedSource] = []
+      do {
+        while position < indices.count {
+          let item = items[indices[position]]
+          let samples: [(input: RGBImage?, target: RGBImage?)]
+          do {
+            samples = try self.samples(item, stream: indices[position])
+          } catch let reason as SkipReason {
+            skipped.append(SkippedSource(path: item.label, reason: reason.text))
+            position += 1
+            continue
+          }
+          if writer.count > 0 && writer.count + samples.count > options.shardSize { break }
+          for sample in samples { try writer.append(input: sample.input, target: sample.target, source: item.label) }
+          position += 1
+        }
+        report.skipped += skipped
+        if writer.count == 0 {
+          writer.abandon()
+          break
+        }
+        try writer.setAttribute("conversion", fingerprint)
+        try writer.setAttribute("first_item", first)
+        try writer.setAttribute("end_item", position)
+        try writer.setAttribute("skipped", String(decoding: try JSONEncoder().encode(skipped), as: UTF8.self))
+        let info = try writer.commit()
+        report.shards.append(info)
+        log("rank \(rank): wrote \(info.file) (\(info.count) samples from \(position - first) items)")
+      } catch {
+        writer.abandon()
+        throw error
+      }
+      shardIndex += 1
+    }
+    return report
+  }
+
+  /// The samples of one source item: whole images for `val`, else its tiles.
+  /// Throws `SkipReason` when the item cannot be used.
+  private func samples(_ item: SourceItem, stream: Int) throws -> [(input: RGBImage?, target: RGBImage?)] {
+    var degraded: RGBImage?
+    var clean: RGBImage?
+    do {
+      degraded = try item.degraded.map(ImageFile.read)
+      clean = try item.clean.map(ImageFile.read)
+    } catch {
+      throw SkipReason(text: "\(error)")
+    }
+    if let degraded, let clean, degraded.width != clean.width || degraded.height != clean.height {
+      throw SkipReason(text: "degraded \(degraded.width)×\(degraded.height) and clean \(clean.width)×\(clean.height) differ in size")
+    }
+    if let degradation = options.degradation, let clean {
+      var rng = PhiloxRandom(seed: options.seed, stream: UInt64(stream))
+      degraded = degradation.apply(FloatImage(clean), using: &rng).quantized()
+    }
+    let input = options.storesInput ? degraded : nil
+    let target = options.storesTarget ? clean : nil
+    if options.storesInput && input == nil || options.storesTarget && target == nil {
+      throw SkipReason(text: "has no \(input == nil ? "degraded" : "clean") image for a \(options.kind.rawValue) shard")
+    }
+    guard options.kind.isTiled else { return [(input, target)] }
+    let cutter = TileCutter(tile: options.tile, stride: options.stride, small: options.small)
+    let reference = (input ?? target)!
+    guard cutter.accepts(reference) else {
+      throw SkipReason(text: "\(reference.width)×\(reference.height) is smaller than the \(options.tile) tile (--small skip)")
+    }
+    let inputs = input.map(cutter.tiles)
+    let targets = target.map(cutter.tiles)
+    let count = (inputs ?? targets)!.count
+    return (0..<count).map { (inputs?[$0], targets?[$0]) }
+  }
+
+  /// A finished shard at `path` made with the same options, starting at item `first`, or nil.
+  private func reusableShard(_ path: String, fingerprint: String, first: Int) -> (info: ShardFileInfo, end: Int, skipped: [SkippedSource])? {
+    guard FileManager.default.fileExists(atPath: path), let reader = try? ShardReader(path: path),
+          reader.kind == options.kind, let file = try? HDF5File.open(path), let root = try? file.root,
+          (try? root.stringAttribute("conversion")) == fingerprint, (try? root.intAttribute("first_item")) == first,
+          let end = try? root.intAttribute("end_item"), end > first,
+          let skippedJSON = try? root.stringAttribute("skipped"),
+          let skipped = try? JSONDecoder().decode([SkippedSource].self, from: Data(skippedJSON.utf8)),
+          (try? reader.sample(reader.count - 1)) != nil,
+          let info = try? ShardWriter.describe(path: path, kind: reader.kind, count: reader.count)
+    else { return nil }
+    return (info, end, skipped)
+  }
+
+  private func shardPath(rank: Int, index: Int) -> String {
+    let name = "\(options.kind.rawValue)-r\(zeroPadded(rank, 3))-\(zeroPadded(index, 5)).h5"
+    return URL(fileURLWithPath: options.output).appendingPathComponent(name).path
+  }
+
+  // MARK: Rank 0 after the barrier
+
+  private func gather(worldSize: Int, items: Int) throws -> ConversionReport {
+    var merged = ConversionReport(shards: [], skipped: [], reused: 0, items: 0)
+    for rank in 0..<worldSize {
+      let path = URL(fileURLWithPath: syncFolder).appendingPathComponent("rank-\(rank).json").path
+      guard let data = FileManager.default.contents(atPath: path),
+            let report = try? JSONDecoder().decode(ConversionReport.self, from: data) else {
+        throw ConversionError.rankSetup("rank \(rank)'s report \(path) is missing after the barrier; is --out on a shared file system?")
+      }
+      merged.shards += report.shards
+      merged.skipped += report.skipped
+      merged.reused += report.reused
+      merged.items += report.items
+    }
+    merged.shards.sort { $0.file < $1.file }
+    try? FileManager.default.removeItem(atPath: syncFolder)
+    guard merged.count > 0 else {
+      throw ConversionError.nothingConverted(items: items, skipped: merged.skipped.count, firstReason: merged.skipped.first.map { "\($0.path): \($0.reason)" } ?? "no source files found")
+    }
+    let manifest = ShardManifest(kind: options.kind, task: options.task, tile: options.kind.isTiled ? options.tile : 0,
+                                 shards: merged.shards, skipped: merged.skipped)
+    try manifest.write(folder: options.output)
+    removeStaleShards(keeping: Set(merged.shards.map(\.file)))
+    log("wrote \(merged.shards.count) shards (\(merged.reused) kept from an earlier run), \(merged.count) samples, \(merged.skipped.count) files skipped")
+    return merged
+  }
+
+  /// Deletes shard files of an earlier run (same naming scheme) that the new manifest does not list.
+  private func removeStaleShards(keeping: Set<String>) {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: options.output)) ?? []
+    let pattern = try! NSRegularExpression(pattern: "^(pairs|real|clean|val)-r[0-9]{3}-[0-9]{5}\\.h5$")
+    for name in names where !keeping.contains(name) {
+      if pattern.firstMatch(in: name, range: NSRange(name.startIndex..., in: name)) != nil {
+        try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: options.output).appendingPathComponent(name).path)
+      }
+    }
+  }
+}
+
+/// Why one source item was skipped (becomes a `SkippedSource`).
+struct SkipReason: Error {
+  let text: String
+}

@@ -1,0 +1,186 @@
+// DatasetLayout: how the raw datasets the paper uses are laid out on disk, turned into a sorted
+// list of source items (a degraded file, a clean file, or both). Unmatched halves of pairs are
+// reported, not silently dropped.
+import Foundation
+
+/// One source image or pair, as found on disk.
+public struct SourceItem: Equatable, Sendable {
+  /// The degraded (noisy, rainy, blurry) file, if the layout has one.
+  public var degraded: String?
+  /// The clean (ground-truth) file, if the layout has one.
+  public var clean: String?
+
+  public init(degraded: String?, clean: String?) {
+    self.degraded = degraded
+    self.clean = clean
+  }
+
+  /// The path reports name for this item.
+  public var label: String { degraded ?? clean ?? "" }
+}
+
+/// A raw dataset layout accepted by `noiseda convert --layout`.
+public enum DatasetLayout: String, CaseIterable, Sendable {
+  /// One folder (searched recursively) of PNG/JPEG images.
+  case folder
+  /// `--input` (degraded) and `--target` (clean) folders matched by relative path without extension.
+  case pairedFolders = "paired-folders"
+  /// SIDD Medium sRGB: `*_NOISY_SRGB_*` with `*_GT_SRGB_*` beside it in each scene folder.
+  case sidd
+  /// DIV2K: folders of clean PNGs.
+  case div2k
+  /// Flickr2K: folders of clean PNGs.
+  case flickr2k
+  /// Rain13K (Restormer layout): `input/` and `target/` folders side by side, anywhere below the root.
+  case rain13k
+  /// SPA-Data in the same `input/` + `target/` layout.
+  case spa
+  /// GoPro: `blur/` and `sharp/` folders per sequence.
+  case gopro
+  /// RealBlur: a list file of `gt_path blur_path` lines relative to the dataset root.
+  case realblur
+  /// MS-COCO: a folder of JPEGs (clean).
+  case coco
+
+  /// Whether the layout gives degraded/clean pairs (else single images).
+  public var isPaired: Bool {
+    switch self {
+    case .folder, .div2k, .flickr2k, .coco: return false
+    case .pairedFolders, .sidd, .rain13k, .spa, .gopro, .realblur: return true
+    }
+  }
+
+  /// All items under `root`, sorted by path, and the files whose partner is missing.
+  /// - Parameters:
+  ///   - target: the clean folder of `paired-folders`.
+  ///   - list: the list file of `realblur` (relative to `root` or absolute).
+  ///   - singleAreDegraded: for single-image layouts, whether the images are degraded (else clean).
+  public func items(root: String, target: String?, list: String?, singleAreDegraded: Bool) throws -> (items: [SourceItem], unmatched: [SkippedSource]) {
+    try requireDirectory(root)
+    switch self {
+    case .folder, .div2k, .flickr2k, .coco:
+      let extensions: Set<String> = self == .coco ? ["jpg", "jpeg"] : self == .folder ? ImageFile.extensions : ["png"]
+      let files = try imageFiles(under: root, extensions: extensions)
+      return (files.map { singleAreDegraded ? SourceItem(degraded: $0, clean: nil) : SourceItem(degraded: nil, clean: $0) }, [])
+    case .pairedFolders:
+      guard let target else { throw ConversionError.invalidOption("--layout paired-folders needs --target CLEAN_FOLDER") }
+      try requireDirectory(target)
+      return try pairByName(degraded: root, clean: target)
+    case .sidd:
+      var items: [SourceItem] = []
+      var unmatched: [SkippedSource] = []
+      for file in try imageFiles(under: root, extensions: ImageFile.extensions) {
+        let name = URL(fileURLWithPath: file).lastPathComponent
+        guard name.contains("_NOISY_SRGB_") else { continue }
+        let partner = URL(fileURLWithPath: file).deletingLastPathComponent()
+          .appendingPathComponent(name.replacingOccurrences(of: "_NOISY_SRGB_", with: "_GT_SRGB_")).path
+        if FileManager.default.fileExists(atPath: partner) {
+          items.append(SourceItem(degraded: file, clean: partner))
+        } else {
+          unmatched.append(SkippedSource(path: file, reason: "no ground truth \(URL(fileURLWithPath: partner).lastPathComponent) beside it"))
+        }
+      }
+      return (items, unmatched)
+    case .rain13k, .spa:
+      return try pairSiblingFolders(under: root, degradedName: "input", cleanName: "target")
+    case .gopro:
+      return try pairSiblingFolders(under: root, degradedName: "blur", cleanName: "sharp")
+    case .realblur:
+      guard let list else { throw ConversionError.invalidOption("--layout realblur needs --list, e.g. RealBlur_J_train_list.txt") }
+      let listPath = list.hasPrefix("/") ? list : URL(fileURLWithPath: root).appendingPathComponent(list).path
+      guard let text = try? String(contentsOfFile: listPath, encoding: .utf8) else {
+        throw ConversionError.invalidOption("cannot read the RealBlur list \(listPath)")
+      }
+      var items: [SourceItem] = []
+      var unmatched: [SkippedSource] = []
+      for (number, line) in text.split(whereSeparator: \.isNewline).enumerated() {
+        let fields = line.split(whereSeparator: \.isWhitespace).map(String.init)
+        if fields.isEmpty { continue }
+        guard fields.count >= 2 else {
+          unmatched.append(SkippedSource(path: "\(listPath):\(number + 1)", reason: "expected 'gt_path blur_path'"))
+          continue
+        }
+        let resolve = { (path: String) in URL(fileURLWithPath: root).appendingPathComponent(path).path }
+        items.append(SourceItem(degraded: resolve(fields[1]), clean: resolve(fields[0])))
+      }
+      return (items, unmatched)
+    }
+  }
+}
+
+/// Image files (by extension, case-insensitive) anywhere below `root`, sorted by path.
+func imageFiles(under root: String, extensions: Set<String>) throws -> [String] {
+  guard let enumerator = FileManager.default.enumerator(at: URL(fileURLWithPath: root), includingPropertiesForKeys: [.isRegularFileKey]) else {
+    throw ConversionError.invalidOption("cannot list \(root)")
+  }
+  var files: [String] = []
+  for case let url as URL in enumerator where extensions.contains(url.pathExtension.lowercased()) {
+    if (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true { files.append(url.standardizedFileURL.path) }
+  }
+  return files.sorted()
+}
+
+/// Pairs files of `degraded` and `clean` by relative path without extension.
+func pairByName(degraded: String, clean: String) throws -> (items: [SourceItem], unmatched: [SkippedSource]) {
+  func keyed(_ folder: String) throws -> [String: String] {
+    let base = URL(fileURLWithPath: folder).standardizedFileURL.path
+    var byKey: [String: String] = [:]
+    for file in try imageFiles(under: folder, extensions: ImageFile.extensions) {
+      let relative = String(file.dropFirst(base.count))
+      byKey[(relative as NSString).deletingPathExtension] = file
+    }
+    return byKey
+  }
+  let degradedFiles = try keyed(degraded)
+  let cleanFiles = try keyed(clean)
+  var items: [SourceItem] = []
+  var unmatched: [SkippedSource] = []
+  for key in degradedFiles.keys.sorted() {
+    if let partner = cleanFiles[key] {
+      items.append(SourceItem(degraded: degradedFiles[key], clean: partner))
+    } else {
+      unmatched.append(SkippedSource(path: degradedFiles[key]!, reason: "no clean image of the same name in \(clean)"))
+    }
+  }
+  for key in cleanFiles.keys.sorted() where degradedFiles[key] == nil {
+    unmatched.append(SkippedSource(path: cleanFiles[key]!, reason: "no degraded image of the same name in \(degraded)"))
+  }
+  return (items, unmatched)
+}
+
+/// Every folder named `degradedName` below `root` (or `root` itself) with a sibling
+/// `cleanName`, paired by file name.
+func pairSiblingFolders(under root: String, degradedName: String, cleanName: String) throws -> (items: [SourceItem], unmatched: [SkippedSource]) {
+  var folders: [String] = []
+  let rootURL = URL(fileURLWithPath: root).standardizedFileURL
+  if rootURL.lastPathComponent == degradedName { folders.append(rootURL.path) }
+  if let enumerator = FileManager.default.enumerator(at: rootURL, includingPropertiesForKeys: [.isDirectoryKey]) {
+    for case let url as URL in enumerator where url.lastPathComponent == degradedName {
+      if (try? url.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) == true { folders.append(url.standardizedFileURL.path) }
+    }
+  }
+  var items: [SourceItem] = []
+  var unmatched: [SkippedSource] = []
+  for folder in folders.sorted() {
+    let sibling = URL(fileURLWithPath: folder).deletingLastPathComponent().appendingPathComponent(cleanName).path
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: sibling, isDirectory: &isDirectory), isDirectory.boolValue else {
+      unmatched.append(SkippedSource(path: folder, reason: "no '\(cleanName)' folder beside it"))
+      continue
+    }
+    let pairs = try pairByName(degraded: folder, clean: sibling)
+    items += pairs.items
+    unmatched += pairs.unmatched
+  }
+  if folders.isEmpty {
+    throw ConversionError.invalidOption("no '\(degradedName)/' + '\(cleanName)/' folders found under \(root)")
+  }
+  return (items, unmatched)
+}
+
+private func requireDirectory(_ path: String) throws {
+  var isDirectory: ObjCBool = false
+  guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+    throw ConversionError.invalidOption("\(path) is not a folder")
+  }
+}

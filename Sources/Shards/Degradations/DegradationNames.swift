@@ -1,0 +1,43 @@
+// DegradationNames: the command-line spelling of degradations (`--degrade awgn:0-75`), parsed
+// into the types of this folder.
+
+/// A degradation name that does not parse.
+public struct DegradationError: Error, CustomStringConvertible, Equatable {
+  public let description: String
+}
+
+/// The names `degradation(named:)` accepts, as shown in its error.
+public let degradationNames = "awgn:SIGMA, awgn:LO-HI (σ on 0-255), camera, rain, blur:gaussian, blur:box, blur:motion, jpeg:Q, jpeg:LO-HI"
+
+/// The degradation spelled `name`: `awgn:25`, `awgn:0-75`, `camera`, `rain`, `blur:gaussian`,
+/// `blur:box`, `blur:motion`, `jpeg:90`, `jpeg:70-95`.
+public func degradation(named name: String) throws -> Degradation {
+  let unknown = DegradationError(description: "unknown degradation '\(name)'; valid: \(degradationNames)")
+  let parts = name.split(separator: ":", maxSplits: 1).map(String.init)
+  switch (parts.first ?? "", parts.count == 2 ? parts[1] : nil) {
+  case ("camera", nil): return CameraPipeline()
+  case ("rain", nil): return RainStreaks()
+  case ("blur", "gaussian"): return Blur.gaussian
+  case ("blur", "box"): return Blur.box
+  case ("blur", "motion"): return Blur.motion
+  case ("awgn", let arg?):
+    guard let range = parseRange(arg, Float.init), range.lowerBound >= 0 else { throw unknown }
+    return AWGN(sigma: range)
+  case ("jpeg", let arg?):
+    guard let range = parseRange(arg, Int.init), range.lowerBound >= 1, range.upperBound <= 100 else { throw unknown }
+    return JPEGCompression(quality: range)
+  default: throw unknown
+  }
+}
+
+/// `V` or `LO-HI` (LO ≤ HI) as a closed range; nil when malformed.
+private func parseRange<T: Comparable>(_ text: String, _ parse: (String) -> T?) -> ClosedRange<T>? {
+  let bounds = text.split(separator: "-", omittingEmptySubsequences: false).map { parse(String($0)) }
+  switch bounds.count {
+  case 1: return bounds[0].map { $0...$0 }
+  case 2:
+    guard let lo = bounds[0], let hi = bounds[1], lo <= hi else { return nil }
+    return lo...hi
+  default: return nil
+  }
+}

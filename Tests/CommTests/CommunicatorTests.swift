@@ -1,0 +1,94 @@
+// CommunicatorTests: world selection, the single-process communicator's collectives, and the
+// start-up agreement helpers on one rank (multi-rank behaviour is in Tests/CommCheck).
+import XCTest
+
+@testable import Comm
+
+final class CommunicatorTests: XCTestCase {
+  func testWorldKindFollowsLauncherAndOverride() throws {
+    XCTAssertEqual(try Communicators.kind(environment: [:]), .singleProcess)
+    XCTAssertEqual(try Communicators.kind(environment: ["OMPI_COMM_WORLD_SIZE": "2"]), .mpi)
+    XCTAssertEqual(try Communicators.kind(environment: ["PMIX_RANK": "0"]), .mpi)
+    XCTAssertEqual(try Communicators.kind(environment: ["NOISEDA_COMM": "mpi"]), .mpi)
+    XCTAssertEqual(try Communicators.kind(environment: ["NOISEDA_COMM": "single", "OMPI_COMM_WORLD_SIZE": "2"]), .singleProcess)
+    XCTAssertThrowsError(try Communicators.kind(environment: ["NOISEDA_COMM": "tcp"])) { error in
+      XCTAssertTrue("\(error)".contains("NOISEDA_COMM"))
+    }
+    XCTAssertTrue(try Communicators.world(environment: [:]) is SingleProcessCommunicator)
+  }
+
+  func testSingleProcessCollectivesAreIdentity() throws {
+    let comm = SingleProcessCommunicator()
+    XCTAssertEqual([comm.rank, comm.size, comm.localRank, comm.localSize], [0, 1, 0, 1])
+    var floats: [Float] = [1.5, -2, 3.25, 7, -0.5]
+    let before = floats
+    try floats.withUnsafeMutableBufferPointer { buffer in
+      try comm.allReduce(buffer.baseAddress!, count: buffer.count, op: .sum)
+      try comm.startAllReduce(buffer.baseAddress!, count: buffer.count, op: .max).wait()
+      try comm.broadcast(buffer.baseAddress!, count: buffer.count, root: 0)
+      try comm.allReduceAverage(buffer.baseAddress!, count: buffer.count)
+    }
+    XCTAssertEqual(floats, before)
+    var bytes: [UInt8] = [1, 2, 3]
+    try comm.broadcast(&bytes, root: 0)
+    XCTAssertEqual(bytes, [1, 2, 3])
+    XCTAssertEqual(try comm.allGather(2.5), [2.5])
+    XCTAssertEqual(try comm.allGather([9, 8]), [[9, 8]])
+    XCTAssertTrue(try comm.agree(anyTrue: true))
+    XCTAssertFalse(try comm.agree(anyTrue: false))
+    XCTAssertThrowsError(try comm.broadcast(&bytes, root: 1)) { error in
+      XCTAssertTrue("\(error)".contains("root 1"))
+    }
+    XCTAssertTrue(try comm.duplicate() is SingleProcessCommunicator)
+  }
+
+  func testVerifySameStatePassesOnOneRankAndDescribesConfigDifferences() throws {
+    try SingleProcessCommunicator().verifySameState(checksum: 7, configText: "a: 1\nb: 2")
+    let detail = SingleProcessCommunicator.firstDifference(Array("a: 1\nb: 2\nc: 3".utf8), Array("a: 1\nb: 5\nc: 3".utf8), rank: 4)
+    XCTAssertEqual(detail, "config line 2: rank 0 has 'b: 2', rank 4 has 'b: 5'")
+    let shorter = SingleProcessCommunicator.firstDifference(Array("a: 1\nb: 2".utf8), Array("a: 1".utf8), rank: 1)
+    XCTAssertEqual(shorter, "config line 2: rank 0 has 'b: 2', rank 1 has nothing")
+    let error = CommError.stateMismatch(what: "config", ranks: [1, 3], detail: detail)
+    XCTAssertTrue(error.description.hasPrefix("rank(s) 1, 3 hold a different config than rank 0"))
+  }
+
+  func testParameterChecksumSeesEveryBitAndTheSplit() {
+    var values: [Float] = (0..<1001).map { Float($0) * 0.37 - 100 }
+    func sum(_ v: [Float], split: Int) -> UInt64 {
+      v.withUnsafeBufferPointer { p in
+        parameterChecksum([(p.baseAddress!, split), (p.baseAddress! + split, v.count - split)])
+      }
+    }
+    let reference = sum(values, split: 500)
+    XCTAssertEqual(sum(values, split: 500), reference)
+    XCTAssertNotEqual(sum(values, split: 501), reference)
+    for index in [0, 499, 1000] {
+      let saved = values[index]
+      values[index] = Float(bitPattern: saved.bitPattern ^ 1)
+      XCTAssertNotEqual(sum(values, split: 500), reference, "flipping the last bit of element \(index)")
+      values[index] = saved
+    }
+  }
+
+  func testWatchdogFiresOnlyForCollectivesThatOutliveTheTimeout() throws {
+    let fired = expectation(description: "watchdog expiry")
+    let expired = LockedBox<[String]>([])
+    let watchdog = CollectiveWatchdog(timeout: 0.3) { call, seconds in
+      expired.mutate { $0.append("\(call) \(seconds > 0.3)") }
+      fired.fulfill()
+    }
+    watchdog.watch("MPI_Bcast") { usleep(50_000) }
+    _ = watchdog.begin("MPI_Allreduce")
+    wait(for: [fired], timeout: 5)
+    XCTAssertEqual(expired.value, ["MPI_Allreduce true"])
+  }
+}
+
+/// A value shared with a watchdog thread.
+final class LockedBox<T>: @unchecked Sendable {
+  private let lock = NSLock()
+  private var stored: T
+  init(_ value: T) { stored = value }
+  var value: T { lock.withLock { stored } }
+  func mutate(_ body: (inout T) -> Void) { lock.withLock { body(&stored) } }
+}

@@ -1,0 +1,187 @@
+// End-to-end tests of `noiseda convert` and `noiseda inspect shards` through the built binary:
+// a folder with a bad file, the shards read back by h5py with the documented names, shapes and
+// attributes, a damaged shard caught by inspect, nothing-to-convert failing, and two ranks
+// under mpirun.
+import Foundation
+import XCTest
+
+final class ConvertCommandTests: XCTestCase {
+  private var folder: URL!
+
+  override func setUpWithError() throws {
+    folder = FileManager.default.temporaryDirectory.appendingPathComponent("convert-cmd-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+  }
+
+  override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
+
+  private func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+
+  /// The `noiseda` binary next to the test bundle (built by `swift build --build-tests`).
+  private func noiseda() throws -> String {
+    let bundle = URL(fileURLWithPath: CommandLine.arguments.first { $0.hasSuffix(".xctest") } ?? Bundle.main.bundlePath)
+    let binary = bundle.deletingLastPathComponent().appendingPathComponent("noiseda").path
+    guard FileManager.default.isExecutableFile(atPath: binary) else {
+      XCTFail("\(binary) is missing: build it with `swift build --build-tests` (or launch/test.sh)")
+      throw XCTSkip("no noiseda binary")
+    }
+    return binary
+  }
+
+  private func run(_ executable: String, _ arguments: [String], extraEnvironment: [String: String] = [:]) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(extraEnvironment) { $1 }
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+  }
+
+  /// Writes `count` gradient PNGs of `width × height` into `name/` with Debian's Python (zlib
+  /// only), plus one file that is not an image; returns the folder.
+  private func makeSourceFolder(_ name: String, count: Int, width: Int, height: Int) throws -> String {
+    let dir = path(name)
+    let script = #"""
+import sys, zlib, struct, os
+out, n, w, h = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+os.makedirs(out, exist_ok=True)
+def chunk(t, d): return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xffffffff)
+for i in range(n):
+    rows = b"".join(b"\x00" + bytes(((x * 7 + y * 3 + i * 40 + c * 85) % 256) for x in range(w) for c in range(3)) for y in range(h))
+    data = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+    open(os.path.join(out, "img%02d.png" % i), "wb").write(data)
+open(os.path.join(out, "broken.jpg"), "wb").write(b"\xff\xd8\xff\xe0 not really a jpeg")
+"""#
+    let result = try run("/usr/bin/python3", ["-c", script, dir, String(count), String(width), String(height)])
+    XCTAssertEqual(result.status, 0, result.output)
+    return dir
+  }
+
+  func testConvertSkipsTheBadFileAndH5pyReadsTheDocumentedLayout() throws {
+    let binary = try noiseda()
+    let source = try makeSourceFolder("src", count: 3, width: 40, height: 24)
+    let out = path("shards")
+    let convert = try run(binary, ["convert", "--layout", "folder", "--input", source, "--kind", "pairs", "--task", "denoise",
+                                   "--degrade", "awgn:25", "--tile", "16", "--shard-size", "5", "--deflate", "1", "--out", out])
+    XCTAssertEqual(convert.status, 0, convert.output)
+    XCTAssertTrue(convert.output.contains("skipped \(source)/broken.jpg"), convert.output)
+    XCTAssertTrue(convert.output.contains("18 pairs samples from 4 items, 1 skipped"), convert.output)
+
+    let inspect = try run(binary, ["inspect", "shards", out])
+    XCTAssertEqual(inspect.status, 0, inspect.output)
+    XCTAssertEqual(inspect.output.components(separatedBy: "sha256 ok").count - 1, 3, inspect.output)
+
+    let check = #"""
+import sys, json, hashlib, os
+try:
+    import h5py, numpy
+except ImportError:
+    print("SKIP h5py"); sys.exit(0)
+out = sys.argv[1]
+manifest = json.load(open(os.path.join(out, "manifest.json")))
+assert manifest["format"] == "noiseda-shards" and manifest["version"] == 1, manifest
+assert manifest["kind"] == "pairs" and manifest["tile"] == 16 and manifest["count"] == 18, manifest
+assert [s["path"].endswith("broken.jpg") for s in manifest["skipped"]] == [True], manifest["skipped"]
+total = 0
+for shard in manifest["shards"]:
+    path = os.path.join(out, shard["file"])
+    assert hashlib.sha256(open(path, "rb").read()).hexdigest() == shard["sha256"]
+    assert os.path.getsize(path) == shard["bytes"]
+    with h5py.File(path, "r") as f:
+        a = f.attrs
+        assert a["format"] == "noiseda-shard" and a["version"] == 1 and a["kind"] == "pairs", dict(a)
+        assert a["task"] == "denoise" and a["tile"] == 16 and a["count"] == shard["count"], dict(a)
+        n = int(a["count"])
+        for name in ("input", "target"):
+            d = f[name]
+            assert d.dtype == numpy.uint8 and d.shape == (n, 16, 16, 3), (name, d.dtype, d.shape)
+            assert d.chunks == (1, 16, 16, 3) and d.compression == "gzip", (d.chunks, d.compression)
+        src = [s.decode() if isinstance(s, bytes) else s for s in f["source"][...]]
+        assert len(src) == n and all(s.endswith(".png") for s in src), src
+        diff = f["input"][...].astype(int) - f["target"][...].astype(int)
+        assert 10 < diff.std() < 40, diff.std()
+        total += n
+assert total == 18
+print("OK")
+"""#
+    let h5py = try run("/usr/bin/python3", ["-c", check, out])
+    XCTAssertEqual(h5py.status, 0, h5py.output)
+    if h5py.output.contains("SKIP") { throw XCTSkip("Debian's python3-h5py is not installed; h5py check skipped") }
+    XCTAssertTrue(h5py.output.contains("OK"), h5py.output)
+  }
+
+  func testValShardsAndDamageDetection() throws {
+    let binary = try noiseda()
+    let source = try makeSourceFolder("valsrc", count: 2, width: 21, height: 13)
+    let out = path("val")
+    let convert = try run(binary, ["convert", "--layout", "folder", "--input", source, "--kind", "val", "--degrade", "camera", "--out", out])
+    XCTAssertEqual(convert.status, 0, convert.output)
+    let check = #"""
+import sys, os
+try:
+    import h5py
+except ImportError:
+    print("SKIP"); sys.exit(0)
+out = sys.argv[1]
+files = sorted(f for f in os.listdir(out) if f.endswith(".h5"))
+with h5py.File(os.path.join(out, files[0]), "r") as f:
+    assert f.attrs["kind"] == "val" and f.attrs["tile"] == 0 and f.attrs["count"] == 2
+    for i in range(2):
+        g = f["images/%06d" % i]
+        assert g["input"].shape == (13, 21, 3) and g["target"].shape == (13, 21, 3), g["input"].shape
+print("OK")
+"""#
+    let h5py = try run("/usr/bin/python3", ["-c", check, out])
+    XCTAssertEqual(h5py.status, 0, h5py.output)
+    XCTAssertTrue(h5py.output.contains("OK") || h5py.output.contains("SKIP"), h5py.output)
+
+    let shard = try FileManager.default.contentsOfDirectory(atPath: out).first { $0.hasSuffix(".h5") }!
+    let handle = try FileHandle(forUpdating: URL(fileURLWithPath: out + "/" + shard))
+    let size = try handle.seekToEnd()
+    try handle.seek(toOffset: size / 2)
+    let byte = try handle.read(upToCount: 1)![0]
+    try handle.seek(toOffset: size / 2)
+    try handle.write(contentsOf: Data([byte ^ 0xFF]))
+    try handle.close()
+    let inspect = try run(binary, ["inspect", "shards", out])
+    XCTAssertNotEqual(inspect.status, 0, inspect.output)
+    XCTAssertTrue(inspect.output.contains("DAMAGED") && inspect.output.contains("SHA-256"), inspect.output)
+  }
+
+  func testNothingToConvertFailsWithAMessage() throws {
+    let binary = try noiseda()
+    let source = path("empty")
+    try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
+    try Data("x".utf8).write(to: URL(fileURLWithPath: source + "/a.png"))
+    let convert = try run(binary, ["convert", "--layout", "folder", "--input", source, "--kind", "clean", "--out", path("none")])
+    XCTAssertNotEqual(convert.status, 0)
+    XCTAssertTrue(convert.output.contains("nothing was converted"), convert.output)
+    let bad = try run(binary, ["convert", "--layout", "nope", "--input", source, "--kind", "clean", "--out", path("none")])
+    XCTAssertNotEqual(bad.status, 0)
+    XCTAssertTrue(bad.output.contains("unknown --layout 'nope'"), bad.output)
+  }
+
+  func testTwoRanksUnderMpirunWriteOneManifest() throws {
+    let binary = try noiseda()
+    guard let mpirun = ["/usr/bin/mpirun", "/usr/local/bin/mpirun"].first(where: FileManager.default.isExecutableFile) else {
+      throw XCTSkip("mpirun is not installed (apt-get install openmpi-bin)")
+    }
+    let source = try makeSourceFolder("mpisrc", count: 5, width: 32, height: 16)
+    let out = path("mpi")
+    let result = try run(mpirun, ["--allow-run-as-root", "--oversubscribe", "-np", "2", binary, "convert", "--layout", "folder",
+                                  "--input", source, "--kind", "clean", "--tile", "16", "--shard-size", "4", "--out", out],
+                         extraEnvironment: ["OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"])
+    XCTAssertEqual(result.status, 0, result.output)
+    let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/manifest.json"))) as! [String: Any]
+    let files = (manifest["shards"] as! [[String: Any]]).map { $0["file"] as! String }
+    XCTAssertEqual(manifest["count"] as? Int, 10)
+    XCTAssertTrue(files.contains { $0.hasPrefix("clean-r000-") } && files.contains { $0.hasPrefix("clean-r001-") }, "\(files)")
+    let inspect = try run(binary, ["inspect", "shards", out])
+    XCTAssertEqual(inspect.status, 0, inspect.output)
+  }
+}
