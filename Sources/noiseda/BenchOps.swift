@@ -56,6 +56,9 @@ struct BenchOps: ParsableCommand {
     let cpu = Self.cpuModel()
     let date = ISO8601DateFormatter().string(from: Date())
     print("noiseda bench ops  \(date)")
+    #if DEBUG
+      print("warning: debug build, timings are meaningless (swift build -c release)")
+    #endif
     let load = Self.loadAverage()
     print("CPU: \(cpu), load average at start: \(load)")
     print("OpenBLAS core: \(BLASSetup.coreName) (\(BLASSetup.configuration)), threads: \(threads)")
