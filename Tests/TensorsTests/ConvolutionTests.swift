@@ -95,6 +95,11 @@ final class ConvolutionTests: XCTestCase {
       ([2, 6, 5, 7], [3, 6, 1, 1], 1, 0, .zeros, 1, true),
       ([2, 3, 7, 7], [2, 3, 1, 3], 2, 0, .zeros, 1, false),
       ([1, 3, 9, 7], [5, 3, 3, 3], 1, 1, .reflect, 1, true),
+      // More channels, non-square kernels, padding beyond the kernel's reach.
+      ([2, 16, 9, 7], [5, 16, 3, 3], 1, 1, .zeros, 1, true),
+      ([1, 16, 6, 11], [4, 16, 2, 3], 1, 2, .reflect, 1, false),
+      ([2, 32, 5, 8], [6, 16, 3, 3], 1, 0, .replicate, 2, true),
+      ([3, 16, 4, 3], [3, 16, 5, 5], 1, 2, .replicate, 1, true),
     ]
     for (k, (xs, ws, s, p, mode, groups, hasBias)) in cases.enumerated() {
       let x = randomTensor(xs, seed: UInt64(10 + k))
@@ -106,18 +111,19 @@ final class ConvolutionTests: XCTestCase {
   }
 
   func testConv2dBandsMatchDirectLoops() throws {
-    // Large enough that the column matrix is split into several bands of output rows; batch 1
-    // runs the images one after another on threaded kernels, batch 2 one image per thread.
+    // Large enough that the column matrix is split into several bands of output rows at
+    // strides 1 and 2; batch 1 runs the images one after another on threaded kernels, batch 2
+    // one image per thread.
     for batch in [1, 2] {
-      try checkBands(batch: batch)
+      for stride in [1, 2] {
+        let x = randomTensor([batch, 64, 130, 33], seed: 3)
+        let w = randomTensor([8, 64, 3, 3], in: -0.1...0.1, seed: 4)
+        let y = try conv2d(x, weight: w, bias: nil, stride: stride, padding: 1, paddingMode: .replicate)
+        assertClose(
+          y, directConv(x, w, nil, stride: stride, padding: 1, mode: .replicate, groups: 1),
+          "banded, batch \(batch), stride \(stride)")
+      }
     }
-  }
-
-  private func checkBands(batch: Int) throws {
-    let x = randomTensor([batch, 64, 70, 33], seed: 3)
-    let w = randomTensor([8, 64, 3, 3], in: -0.1...0.1, seed: 4)
-    let y = try conv2d(x, weight: w, bias: nil, padding: 1, paddingMode: .replicate)
-    assertClose(y, directConv(x, w, nil, stride: 1, padding: 1, mode: .replicate, groups: 1), "banded, batch \(batch)")
   }
 
   func testConvTranspose2dMatchesDirectLoops() throws {
@@ -171,6 +177,11 @@ final class ConvolutionTests: XCTestCase {
       try checkConv([2, 2, 7, 5], [3, 2, 3, 3], bias: true, padding: 1, mode: mode)
       try checkConv([2, 2, 7, 5], [3, 2, 3, 3], bias: false, stride: 2, padding: 2, mode: mode)
     }
+  }
+
+  func testConv2dNonSquareKernelGradients() throws {
+    try checkConv([2, 3, 5, 6], [3, 3, 2, 3], bias: false, padding: 0)
+    try checkConv([2, 4, 5, 4], [4, 2, 3, 2], bias: true, padding: 2, mode: .reflect, groups: 2)
   }
 
   func testConv2dGroupedAndDepthwiseGradients() throws {
