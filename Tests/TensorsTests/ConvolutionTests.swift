@@ -126,6 +126,40 @@ final class ConvolutionTests: XCTestCase {
     }
   }
 
+  func testSingleImageBandsMatchBatchedBackward() throws {
+    // Batch 1 spreads the bands of one image over the threads (col2im in two phases, even
+    // bands then odd); batch 2 gives each thread a whole image. Both must give the same
+    // gradients for the same image, at every element, band borders included.
+    for mode in PaddingMode.allCases {
+      for (stride, kernel) in [(1, 3), (2, 3), (1, 1)] {
+        let (c, h, w) = kernel == 1 ? (16, 300, 64) : (64, 61 * stride, 16)
+        let single = randomTensor([1, c, h, w], seed: 5)
+        let pair = try Tensor(shape: [2, c, h, w], values: single.values + single.values)
+        let weight = randomTensor([3, c, kernel, kernel], in: -0.1...0.1, seed: 6)
+        let padding = kernel / 2
+        var grads: [(x: [Float], w: [Float])] = []
+        for x in [single, pair] {
+          x.requiresGrad = true
+          weight.requiresGrad = true
+          weight.grad = nil
+          let y = try conv2d(x, weight: weight, bias: nil, stride: stride, padding: padding, paddingMode: mode)
+          let dy = randomTensor([1] + Array(y.shape.dropFirst()), seed: 7)
+          let dyAll = x.shape[0] == 1 ? dy : try Tensor(shape: y.shape, values: dy.values + dy.values)
+          try y.backward(gradient: dyAll)
+          grads.append((Array(x.grad!.values.prefix(single.count)), weight.grad!.values))
+        }
+        for i in 0..<single.count {
+          XCTAssertEqual(grads[0].x[i], grads[1].x[i], accuracy: 1e-4, "\(mode) s\(stride) k\(kernel) dX[\(i)]")
+        }
+        for i in 0..<weight.count {
+          XCTAssertEqual(
+            2 * grads[0].w[i], grads[1].w[i], accuracy: 1e-4 * max(1, abs(grads[1].w[i])),
+            "\(mode) s\(stride) k\(kernel) dW[\(i)]")
+        }
+      }
+    }
+  }
+
   func testConvTranspose2dMatchesDirectLoops() throws {
     // (x shape, weight shape, stride, padding, outputPadding, groups, bias)
     let cases: [([Int], [Int], Int, Int, Int, Int, Bool)] = [
