@@ -133,6 +133,24 @@ final class DenoisingAsAdaptationTests: XCTestCase {
     XCTAssertEqual(s["loss_dif"]!, s["d_pos"]! / 2, accuracy: 1e-6)
   }
 
+  func testDiagnosticsSeparateTheLossesAndProbeTheRealSlot() throws {
+    let g = TinyRestorer(seed: 21), eps = TinyNoisePredictor(seed: 22)
+    let da = try DenoisingAsAdaptation(restorer: g, noisePredictor: eps, options: AdaptationOptions())
+    let rng = PhiloxRandom(seed: 23)
+    let off = try da.diagnostics(for: batch(), lambda: 0, using: rng)
+    XCTAssertEqual(off["grad_dif"], 0)
+    XCTAssertGreaterThan(off["grad_res"]!, 0)
+    XCTAssertGreaterThan(off["real_slot_change"]!, 0)
+    let on = try da.diagnostics(for: batch(), lambda: 0.5, using: rng)
+    XCTAssertGreaterThan(on["grad_dif"]!, 0)
+    XCTAssertEqual(on["grad_res"]!, off["grad_res"]!, accuracy: 1e-9)
+    // When only the synthetic condition is fed, the real image never reaches ε_θ.
+    var options = AdaptationOptions()
+    options.conditions = .synthetic
+    let synthetic = try DenoisingAsAdaptation(restorer: g, noisePredictor: eps, options: options)
+    XCTAssertEqual(try synthetic.diagnostics(for: batch(), lambda: 0.5, using: rng)["real_slot_change"], 0)
+  }
+
   func testMissingDomainsAndBadRangesAreErrors() throws {
     let g = TinyRestorer(seed: 1), eps = TinyNoisePredictor(seed: 1)
     var options = AdaptationOptions()
