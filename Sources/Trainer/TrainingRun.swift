@@ -82,7 +82,7 @@ public final class TrainingRun {
     let decay = Float(config.double("ema.decay"))
     let restorerPreset = config.string("model.restorer")
     guard case .restorer = try ModelPresets.spec(named: restorerPreset) else {
-      throw ConfigError(description: "model.restorer = '\(restorerPreset)' is not a restorer preset; see `noiseda inspect model --help` lists them")
+      throw ConfigError(description: "model.restorer = '\(restorerPreset)' is not a restorer preset; `noiseda inspect model --help` lists the presets")
     }
     let restorerNet = TrainedNetwork(
       role: "restorer", preset: restorerPreset, spec: try ModelPresets.spec(named: restorerPreset), learningRate: lr, eps: eps,
@@ -94,7 +94,7 @@ public final class TrainingRun {
     } else {
       let preset = config.string("model.diffusion")
       guard case .diffusion(var diffusionConfig) = try ModelPresets.spec(named: preset) else {
-        throw ConfigError(description: "model.diffusion = '\(preset)' is not a diffusion preset; see `noiseda inspect model --help` lists them")
+        throw ConfigError(description: "model.diffusion = '\(preset)' is not a diffusion preset; `noiseda inspect model --help` lists the presets")
       }
       diffusionConfig.inChannels = 9
       diffusionConfig.dropout = Float(config.double("model.diffusion_dropout"))
