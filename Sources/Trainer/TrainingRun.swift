@@ -206,6 +206,7 @@ public final class TrainingRun {
     var latest: [String: Double] = [:]
     StopSignals.install()
     while step < total && !stopped {
+      let started = DispatchTime.now().uptimeNanoseconds
       let batch = try data.next()
       let lambda = lambda()
       networks.forEach { $0.store.zeroGrad() }
@@ -216,7 +217,7 @@ public final class TrainingRun {
       readiness.reset()
       try loss.backward { [readiness, reducer] leaf in readiness.leafDone(leaf, reducer: reducer) }
       try readiness.check()
-      try reducer.finish()
+      let reduction = try reducer.finish()
       // [any rank bad, any rank asked to stop, then the step's scalars summed over ranks].
       let keys = losses.scalars.keys.sorted()
       var shared = [lossFinite && networks.allSatisfy { $0.gradientsAreFinite() } ? 0 : 1, StopSignals.isRequested ? 1 : 0]
@@ -251,7 +252,12 @@ public final class TrainingRun {
       if comm.rank == 0 && (step % logEvery == 0 || step == total) {
         let shown = ["loss", "loss_res", "loss_dif", "lambda"].compactMap { k in latest[k].map { (k == "lambda" ? "λ" : k, $0) } }
         progress.show(step: step, firstStep: firstStep, images: images, values: shown)
-        metrics?.write(kind: "train", step: step, latest.mapValues { .number($0) }.merging(["skipped": .number(Double(skipped))]) { a, _ in a })
+        // step_s: this step's wall time; comm_wait_s: its wait for gradient all-reduces after backward.
+        let timing: [String: MetricValue] = [
+          "skipped": .number(Double(skipped)), "comm_wait_s": .number(reduction.finishWaitSeconds),
+          "step_s": .number(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9),
+        ]
+        metrics?.write(kind: "train", step: step, latest.mapValues { .number($0) }.merging(timing) { a, _ in a })
       }
       let validate = validator != nil && (step == total || valEvery > 0 && step % valEvery == 0)
       if validate || stopped || step == total || saveEvery > 0 && step % saveEvery == 0 {
