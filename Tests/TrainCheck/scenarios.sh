@@ -4,14 +4,15 @@
 # bit-identity, a killed rank, an injected NaN, SIGTERM. Tiny nets (unet-tiny, diffusion-tiny),
 # 16-pixel tiles made by `noiseda convert` from PNGs written into a temporary folder. One line per
 # scenario ("multi-rank train: ok|FAIL NAME"), then a summary line; exits 1 when any failed.
-# Usage: Tests/TrainCheck/scenarios.sh [NOISEDA_BINARY] (default .build/debug/noiseda).
+# Usage: Tests/TrainCheck/scenarios.sh [NOISEDA_BINARY] (default .build/debug/noiseda);
+# TRAINCHECK_KEEP=1 keeps the temporary folder (runs, logs) for inspection.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 bin=$(realpath "${1:-.build/debug/noiseda}")
 check=(/usr/bin/python3 "$PWD/Tests/TrainCheck/traincheck.py")
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+[ -n "${TRAINCHECK_KEEP:-}" ] && echo "keeping $work" || trap 'rm -rf "$work"' EXIT
 passed=0
 failed=0
 
@@ -122,17 +123,22 @@ resumed() {
 }
 
 # 4. kill -9 of rank R mid-run: mpirun exits non-zero within 60 s; every checkpoint on disk reads
-#    back and the newest scores with `noiseda eval`.
+#    back (a write cut short leaves only its temporary name), the newest scores with `noiseda
+#    eval`, and `--resume auto` continues from it.
 killed() {
-  local rank=$1 name=killed-rank$1 pid newest
+  local rank=$1 name=killed-rank$1 pid found newest
   start "$name" --set train.steps=100000 --set train.checkpoint_every=2
   until_true 240 test -e "$work/runs/$name/step-000004.h5" && pid=$(rank_pid "$rank") || { kill -9 "$job"; wait "$job"; return 1; }
   kill -9 "$pid"
   finish 90 || { echo "mpirun still running 90 s after rank $rank was killed"; return 1; }
-  echo "rank $rank (pid $pid) killed; mpirun exited with $status after $elapsed s"
+  echo "rank $rank (pid $pid) killed; mpirun exited with $status after $elapsed s; left: $(ls "$work/runs/$name" | tr '\n' ' ')"
   [ "$status" -ne 0 ] && [ "$elapsed" -le 60 ] || return 1
-  newest=$("${check[@]}" loadable "$work/runs/$name" | tee /dev/stderr | sed -n 's/.*newest //p') || return 1
-  [ -n "$newest" ] && "$bin" eval --checkpoint "$newest" --data "$work/shards/val" --json "$work/$name.json" | tail -n 2
+  found=$("${check[@]}" loadable "$work/runs/$name") || { echo "$found"; return 1; }
+  echo "$found"
+  newest=${found##*newest }
+  "$bin" eval --checkpoint "$newest" --data "$work/shards/val" --json "$work/$name.json" 2>&1 | grep "^mean" || return 1
+  train 2 "$name" --set train.steps=$((10#${newest: -9:6} + 2)) --set train.checkpoint_every=2 --resume auto &&
+    grep -q "resuming from $newest" "$work/$name.out" && echo "resumed from $(basename "$newest") and trained 2 more steps"
 }
 
 # 5. A NaN loss on rank 1 at steps 3 and 6 (debug.nan_steps): both ranks skip those steps (the
@@ -141,6 +147,18 @@ nan() {
   train 2 nan --set train.steps=8 --set train.verify_every=1 --set "debug.nan_steps=[3, 6]" --set debug.nan_rank=1 &&
     "${check[@]}" skipped "$work/runs/nan/metrics.jsonl" 3,6 8 &&
     grep -q "step 3: non-finite loss or gradient" "$work/nan.out"
+}
+
+# 5b. Non-finite steps in a row up to train.max_bad_steps: the run stops non-zero, saying so, and
+#     the last good checkpoint (step 1) is intact.
+nan_stop() {
+  local found
+  if train 2 nan-stop --set train.steps=8 --set train.checkpoint_every=1 --set "debug.nan_steps=[2, 3]" --set train.max_bad_steps=2; then
+    echo "the run went on after 2 non-finite steps in a row"
+    return 1
+  fi
+  grep -q "2 non-finite steps in a row (train.max_bad_steps); stopped at step 3" "$work/nan-stop.out" || return 1
+  found=$("${check[@]}" loadable "$work/runs/nan-stop") && echo "$found" && [ "${found##*/}" = step-000001.h5 ]
 }
 
 # 6. SIGTERM to both ranks (as Slurm before pre-emption): they agree on a step, checkpoint it and
@@ -179,6 +197,7 @@ scenario resume-bit-identical resumed
 scenario kill-rank1 killed 1
 scenario kill-rank0 killed 0
 scenario nan-skipped nan
+scenario nan-stops-run nan_stop
 scenario sigterm-checkpoint-resume sigterm
 echo "Multi-rank train checks: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
