@@ -4,11 +4,11 @@
 # bit-identity, a killed rank, an injected NaN, SIGTERM. Tiny nets (unet-tiny, diffusion-tiny),
 # 16-pixel tiles made by `noiseda convert` from PNGs written into a temporary folder. One line per
 # scenario ("multi-rank train: ok|FAIL NAME"), then a summary line; exits 1 when any failed.
-# Usage: Tests/TrainCheck/scenarios.sh [NOISEDA_BINARY] (default .build/debug/noiseda);
+# Usage: Tests/TrainCheck/scenarios.sh [NOISEDA_BINARY] (default .build/release/noiseda);
 # TRAINCHECK_KEEP=1 keeps the temporary folder (runs, logs) for inspection.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-bin=$(realpath "${1:-.build/debug/noiseda}")
+bin=$(realpath "${1:-.build/release/noiseda}")
 check=(/usr/bin/python3 "$PWD/Tests/TrainCheck/traincheck.py")
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 work=$(mktemp -d)
