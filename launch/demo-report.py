@@ -119,8 +119,16 @@ def spread(vanilla, da, last):
 
 
 def verdict(delta, checkpoints):
-    """One plain paragraph on what the real-world difference shows."""
+    """One plain paragraph on what the real-world difference shows (differences are judged as
+    printed, to 0.01 dB)."""
+    delta = round(delta, 2) + 0.0
+    checkpoints = [(step, round(d, 2) + 0.0) for step, d in checkpoints]
     lead = "leads" if delta > 0 else "trails"
+    if delta == 0:
+        text = "On the held-out real-world split DA and vanilla score the same PSNR (to 0.01 dB) at the last checkpoint"
+        text += f"; over the last {len(checkpoints)} validations the difference ranged from " \
+            f"{signed(min(d for _, d in checkpoints))} to {signed(max(d for _, d in checkpoints))} dB." if checkpoints else "."
+        return text + " At this budget the demo does not show the paper's gain."
     if len(checkpoints) < 2:
         return (f"On the held-out real-world split DA {lead} vanilla by {abs(delta):.2f} dB at the last checkpoint; "
                 "there are fewer than two shared validations, so its checkpoint-to-checkpoint spread is unknown "
@@ -128,7 +136,7 @@ def verdict(delta, checkpoints):
     diffs = [d for _, d in checkpoints]
     lo, hi = min(diffs), max(diffs)
     text = (f"On the held-out real-world split DA {lead} vanilla by {abs(delta):.2f} dB at the last checkpoint; over "
-            f"the last {len(diffs)} validations the difference ranged from {lo:+.2f} to {hi:+.2f} dB.")
+            f"the last {len(diffs)} validations the difference ranged from {signed(lo)} to {signed(hi)} dB.")
     if lo <= 0 <= hi:
         text += (" Its sign changes from checkpoint to checkpoint, so at this budget the two methods are equal within "
                  "checkpoint noise: the demo does not show the paper's gain")
@@ -139,6 +147,11 @@ def verdict(delta, checkpoints):
     text += (f", {'inside' if within else 'outside'} the ±{EXPECTED_BAND_DB} dB band within which issue 9's measurements "
              "found the two methods at this budget.")
     return text
+
+
+def signed(x, digits=2):
+    """`x` with its sign, rounded to `digits`, never "-0.00"."""
+    return f"{round(x, digits) + 0.0:+.{digits}f}"
 
 
 def table(header, rows):
@@ -187,7 +200,7 @@ def main():
         for run in runs:
             rows.append([label, run.method] + [f"{run.eval[split][key]:.{digits}f}" for key, _, digits in METRICS])
         rows.append([label, "**DA − vanilla**"]
-                    + [f"**{da.eval[split][key] - vanilla.eval[split][key]:+.{digits}f}**" for key, _, digits in METRICS])
+                    + [f"**{signed(da.eval[split][key] - vanilla.eval[split][key], digits)}**" for key, _, digits in METRICS])
     quality = table(["split", "method"] + [name for _, name, _ in METRICS], rows)
 
     checkpoints = spread(vanilla, da, args.last)
@@ -195,7 +208,7 @@ def main():
         diffs = [d for _, d in checkpoints]
         spread_line = (f"DA − vanilla, PSNR RGB on the real-world split at the last {len(diffs)} validations "
                        f"(steps {', '.join(str(s) for s, _ in checkpoints)}): "
-                       f"{', '.join(f'{d:+.2f}' for d in diffs)} dB; mean {statistics.mean(diffs):+.2f} dB, "
+                       f"{', '.join(signed(d) for d in diffs)} dB; mean {signed(statistics.mean(diffs))} dB, "
                        f"checkpoint-to-checkpoint spread (max − min) {max(diffs) - min(diffs):.2f} dB"
                        + (f", standard deviation {statistics.stdev(diffs):.2f} dB." if len(diffs) > 1 else "."))
     else:
@@ -213,7 +226,7 @@ def main():
     conclusion = verdict(delta, checkpoints)
     synthetic = da.eval["val-awgn"]["psnrRGB"] - vanilla.eval["val-awgn"]["psnrRGB"]
     conclusion += (f" On the synthetic AWGN split, the kind of data both methods were trained on, DA − vanilla is "
-                   f"{synthetic:+.2f} dB.")
+                   f"{signed(synthetic)} dB.")
 
     plot(runs, os.path.join(args.runs, "psnr.png"))
     c = da.config
@@ -225,7 +238,9 @@ def main():
         grids.append(f"**{run.method}** (input | restored | ground truth, last validation):\n")
         grids += [f"![{run.method} {name}]({run.name}/val/{name})" for name in run.grids] or ["(no grids were written)"]
         grids.append("")
-    warnings = ("\n\nWarnings from `noiseda eval`:\n\n" + "\n".join(f"- {w}" for w in vanilla.warnings + da.warnings)
+    warnings = ("\n\nWarnings from `noiseda eval` (an EMA that still holds much of the initial weights makes "
+                "these scores mostly those of the initialisation; compare them with care):\n\n"
+                + "\n".join(f"- {w}" for w in vanilla.warnings + da.warnings)
                 if vanilla.warnings or da.warnings else "")
     total = f" The whole demo took {args.seconds / 60:.1f} minutes." if args.seconds else ""
 
@@ -261,7 +276,8 @@ validation.{ratio}
     path = os.path.join(args.runs, "report.md")
     with open(path, "w") as f:
         f.write(report)
-    print(f"\n{quality}\n\n{spread_line}\n\n{speed}\n\n{conclusion}\n\nreport: {path}")
+    caution = "\n\nnoiseda eval warned about the EMA weights; see the report." if warnings else ""
+    print(f"\n{quality}\n\n{spread_line}\n\n{speed}\n\n{conclusion}{caution}\n\nreport: {path}")
 
 
 if __name__ == "__main__":

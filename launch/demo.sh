@@ -5,8 +5,9 @@
 # mpirun works here; else one rank), scores both (EMA weights) with `noiseda eval` on the held-out
 # real-world split and on the synthetic AWGN split, writes OUT/runs/report.md with the table,
 # comparison grids and a PSNR plot (launch/demo-report.py), and prints the table.
-# Usage: launch/demo.sh [--quick] [--out DIR (default .build/demo)] [--ranks 1|2]
+# Usage: launch/demo.sh [--quick] [--out DIR (default .build/demo)] [--ranks 1|2] [-- --set KEY=VALUE ...]
 #   --quick: a handful of steps on small crops (the end-to-end test in launch/test.sh).
+#   Arguments after -- go to both `noiseda train` runs (e.g. -- --set train.steps=200).
 # Everything it writes stays under OUT; a second run starts the runs afresh.
 # NOISEDA=path/to/noiseda uses that binary and skips set-up.
 set -euo pipefail
@@ -20,7 +21,8 @@ while [ $# -gt 0 ]; do
     --quick) quick=1; shift ;;
     --out) out="$2"; shift 2 ;;
     --ranks) ranks="$2"; shift 2 ;;
-    *) echo "demo: unknown argument $1 (use --quick, --out DIR, --ranks N)" >&2; exit 2 ;;
+    --) shift; break ;;
+    *) echo "demo: unknown argument $1 (use --quick, --out DIR, --ranks N, -- TRAIN-ARGS)" >&2; exit 2 ;;
   esac
 done
 start=$(date +%s)
@@ -54,6 +56,7 @@ if [ "$quick" = 1 ]; then
   settings+=(--set train.steps=6 --set data.patch=32 --set data.batch=2 --set train.log_every=1
     --set train.val_every=3 --set train.checkpoint_every=3)
 fi
+settings+=("$@")
 
 rm -rf "$runs"
 mkdir -p "$runs"
