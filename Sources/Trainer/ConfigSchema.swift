@@ -53,6 +53,7 @@ public enum ConfigSchema {
 
     ConfigKey(name: "train.steps", defaultValue: .int(1000), help: "optimizer steps to run"),
     ConfigKey(name: "train.log_every", defaultValue: .int(50), help: "steps between metric lines"),
+    ConfigKey(name: "train.diagnostics_every", defaultValue: .int(100), help: "every N steps (0: never) log the DA diagnostics: gradient norms reaching the restorer from L_Res and from λ·L_Dif, and how much ε_θ's prediction changes when the real condition is replaced by noise"),
     ConfigKey(name: "train.val_every", defaultValue: .int(500), help: "steps between validations (0: only at the end)"),
     ConfigKey(name: "train.checkpoint_every", defaultValue: .int(500), help: "steps between checkpoints (0: only at the end)"),
     ConfigKey(name: "train.keep_last", defaultValue: .int(3), help: "checkpoints kept besides best"),

@@ -70,8 +70,10 @@ func runDyingRank(_ comm: Communicator, how: String, path: String) throws -> Nev
 
 /// The last rank stays alive but never enters the next collective (a hang or a different code
 /// path) while the others wait in a barrier (`path` "blocking") or on a bucketed reduction
-/// ("bucketed"); the collective watchdog must abort them.
-func runStalledRank(_ comm: Communicator, path: String) throws -> Never {
+/// ("bucketed"); the collective watchdog must abort them. `timeout` (seconds), when given, is
+/// set through `setCollectiveTimeout`; otherwise NOISEDA_COLLECTIVE_TIMEOUT applies.
+func runStalledRank(_ comm: Communicator, path: String, timeout: Double?) throws -> Never {
+  if let timeout { comm.setCollectiveTimeout(timeout) }
   let count = 100_003
   let buffer = UnsafeMutablePointer<Float>.allocate(capacity: count)
   fill(buffer, count: count, rank: comm.rank)
