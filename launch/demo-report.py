@@ -154,6 +154,19 @@ def signed(x, digits=2):
     return f"{round(x, digits) + 0.0:+.{digits}f}"
 
 
+def diagnostics(run):
+    """The DA diagnostics of the last train record that holds each one (metrics.jsonl)."""
+    names = [("lambda", "λ", 3), ("loss_res", "L_Res", 4), ("d_pos", "d_pos", 4), ("d_neg", "d_neg", 4),
+             ("hinge_active", "hinge-active fraction", 2), ("grad_res", "‖∇‖ at the restorer from L_Res", 4),
+             ("grad_dif", "from λ·L_Dif", 4), ("real_slot_change", "ε_θ change when the real slot is noise", 4)]
+    found = []
+    for key, label, digits in names:
+        last = next((r for r in reversed(run.records) if r.get("kind") == "train" and isinstance(r.get(key), (int, float))), None)
+        if last is not None:
+            found.append(f"{label} {last[key]:.{digits}f} (step {last['step']})")
+    return "; ".join(found)
+
+
 def table(header, rows):
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
@@ -257,6 +270,8 @@ from `noiseda eval` on each run's last checkpoint with its EMA weights.{total}
 {quality}
 
 {spread_line}
+
+DA diagnostics at the end of training (averaged over the last logged window): {diagnostics(da) or "none logged"}.
 
 ## Speed
 
