@@ -77,7 +77,7 @@ public final class DenoisingAsAdaptation: TrainingMethod {
       return residuals.grad.map { g in g.values.reduce(0) { $0 + Double($1) * Double($1) }.squareRoot() } ?? 0
     }
     let gradRes = try gradientNorm { $0.lossRes }
-    let gradDif = try gradientNorm { try $0.lossDif * Float(lambda) }
+    let gradDif = try gradientNorm { $0.lossDif * Float(lambda) }
     let (plain, noised) = try Autograd.withoutGradients { () -> (Tensor, Tensor) in
       var a = rng, b = rng
       return (try terms(batch, residuals: residuals, using: &a).positivePrediction,
