@@ -22,7 +22,7 @@ let package = Package(
     .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
     .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
     .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
-    // What Swift cannot import: MPI/HDF5 handle macros, CPU feature tests, libjpeg longjmp.
+    // What Swift cannot import: MPI/HDF5 handle macros, CPU feature tests, libjpeg/libpng longjmp.
     .target(name: "CShims", dependencies: ["CMPI", "CHDF5", "CJPEG", "CPNG"]),
 
     .target(name: "Kernels", dependencies: ["COpenBLAS", "CShims"]),

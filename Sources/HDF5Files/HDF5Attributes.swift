@@ -48,11 +48,13 @@ extension HDF5Object {
         defer { H5free_memory(pointer) }
         return pointer.map { String(cString: $0) } ?? ""
       }
-      let size = H5Tget_size(type)
+      // One more byte than stored: a null-terminated memory type keeps its last byte for the
+      // terminator, and a null-padded file string may use every byte.
+      let size = H5Tget_size(type) + 1
       let memory = H5Tcopy(noiseda_h5_c_s1())
       defer { H5Tclose(memory) }
       H5Tset_size(memory, size)
-      var bytes = [UInt8](repeating: 0, count: size + 1)
+      var bytes = [UInt8](repeating: 0, count: size)
       try check(H5Aread(attribute, memory, &bytes), "H5Aread", attributeLabel(name))
       return String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
     }

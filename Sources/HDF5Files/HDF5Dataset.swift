@@ -113,7 +113,7 @@ public final class HDF5Dataset: HDF5Object {
       defer { H5Dvlen_reclaim(memory, space, noiseda_h5_p_default(), &pointers) }
       return pointers.map { $0.map { String(cString: $0) } ?? "" }
     }
-    let size = H5Tget_size(type)
+    let size = H5Tget_size(type) + 1  // room for the terminator of the null-terminated memory type
     let memory = H5Tcopy(noiseda_h5_c_s1())
     defer { H5Tclose(memory) }
     H5Tset_size(memory, size)

@@ -6,7 +6,7 @@
 @inlinable @inline(__always)
 public func vlog(_ x0: Vec) -> Vec {
   // Subnormals: multiply by 2²³ so the exponent field holds the whole scale.
-  let tiny = x0 .< Vec(repeating: 1.17549435e-38)
+  let tiny = x0 .< Vec(repeating: .leastNormalMagnitude)
   let x = x0.replacing(with: x0 * 8_388_608, where: tiny)
   let bits = unsafeBitCast(x, to: SIMD16<Int32>.self)
   // x = m · 2^e with m in [0.5, 1).

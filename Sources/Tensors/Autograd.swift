@@ -60,16 +60,18 @@ extension Tensor {
 
   /// Back-propagates from this scalar: every leaf that requires grad reachable from it gets
   /// ∂self/∂leaf added to its `grad` (gradients accumulate across calls until zeroed).
-  public func backward() throws {
+  public func backward(leafDone: ((Tensor) -> Void)? = nil) throws {
     guard count == 1 else {
       throw TensorError.backward(reason: "needs a one-element tensor, got shape \(shape); reduce it first (sum or mean)")
     }
-    try backward(gradient: Tensor(shape: shape, repeating: 1))
+    try backward(gradient: Tensor(shape: shape, repeating: 1), leafDone: leafDone)
   }
 
   /// Back-propagates a given output gradient ∂L/∂self (same shape as self), as PyTorch's
-  /// `tensor.backward(gradient)`.
-  public func backward(gradient: Tensor) throws {
+  /// `tensor.backward(gradient)`. `leafDone` is called for each leaf (a tensor no op made, e.g.
+  /// a parameter) as soon as its gradient is final, while backward continues with the rest —
+  /// what lets gradient all-reduce overlap the remaining backward.
+  public func backward(gradient: Tensor, leafDone: ((Tensor) -> Void)? = nil) throws {
     guard gradient.shape == shape else {
       throw TensorError.shapeMismatch(op: "backward", shapes: [shape, gradient.shape], reason: "differ (output and its gradient)")
     }
@@ -94,11 +96,28 @@ extension Tensor {
       }
     }
     accumulate(gradient.data, into: gradBuffer().data, count)
+    // A leaf's gradient is final once every op that consumed it has run its backward: count
+    // the consuming nodes per leaf, report the leaf when its count reaches zero.
+    var pending: [ObjectIdentifier: Int] = [:]
+    if leafDone != nil {
+      for t in order {
+        for input in t.node?.inputs ?? [] where input.requiresGrad && input.node == nil {
+          pending[ObjectIdentifier(input), default: 0] += 1
+        }
+      }
+    }
     for t in order.reversed() {
       guard let node = t.node else { continue }
       if let g = t.grad { node.backward(g) }
       t.node = nil
       t.grad = nil  // an intermediate's gradient is consumed; leaves (no node) keep theirs
+      if let leafDone {
+        for input in node.inputs where input.requiresGrad && input.node == nil {
+          let id = ObjectIdentifier(input)
+          pending[id]! -= 1
+          if pending[id] == 0 { leafDone(input) }
+        }
+      }
     }
   }
 }

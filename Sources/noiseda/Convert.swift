@@ -10,10 +10,13 @@ struct Convert: ParsableCommand {
     abstract: "Convert a raw image dataset into HDF5 shards (parallel under mpirun).",
     discussion: """
       Layouts: \(DatasetLayout.allCases.map(\.rawValue).joined(separator: ", ")).
-      Kinds: pairs (degraded + clean tiles; clean only when a single-image layout has no --degrade,
-      for on-the-fly noise), real (degraded tiles, no labels), clean (clean tiles), val (whole
-      images with ground truth). Unreadable files are skipped and listed; the command fails only
-      when nothing could be converted. Re-running keeps shards that are complete and unchanged.
+
+      Kinds: pairs (degraded + clean tiles; clean only when a single-image layout has no \
+      --degrade, for on-the-fly noise), real (degraded tiles, no labels), clean (clean tiles), \
+      val (whole images with ground truth).
+
+      Unreadable files are skipped and listed; the command fails only when nothing could be \
+      converted. Re-running keeps shards that are complete and unchanged. See docs/data-format.md.
       """)
 
   @Option(help: "Raw layout: \(DatasetLayout.allCases.map(\.rawValue).joined(separator: "|")).")

@@ -115,6 +115,64 @@ final class HDF5FilesTests: XCTestCase {
     }
   }
 
+  /// Files written by h5py (fixed-length strings, float64, attributes on datasets) read back,
+  /// and ours read by h5py; skipped when Debian's python3-h5py is missing.
+  func testInteroperatesWithH5py() throws {
+    let python = "/usr/bin/python3"
+    let script = #"""
+import sys
+try:
+    import h5py, numpy as np
+except ImportError:
+    print("SKIP"); sys.exit(0)
+ours, theirs = sys.argv[1], sys.argv[2]
+with h5py.File(ours, "r") as f:
+    assert f.attrs["kind"] == "pairs" and f.attrs["count"] == 3 and abs(f.attrs["sigma"] - 0.1) < 1e-12, dict(f.attrs)
+    w = f["net/w"]
+    assert w.dtype == np.float32 and w.shape == (2, 3) and w.attrs["note"] == "weights", (w.dtype, w.shape)
+    assert (w[...] == np.arange(6, dtype=np.float32).reshape(2, 3)).all()
+    assert list(f["names"].asstr()[...]) == ["a", "bé"]
+with h5py.File(theirs, "w") as f:
+    f.attrs["fixed"] = np.bytes_("abc")
+    f.create_dataset("fixed", data=np.array([b"x", b"yz"], dtype="S4"))
+    d = f.create_dataset("double", data=np.array([1.5, -2.0]))
+    d.attrs["level"] = np.int32(7)
+print("OK")
+"""#
+    let ours = folder.appendingPathComponent("ours.h5").path
+    let theirs = folder.appendingPathComponent("theirs.h5").path
+    let file = try HDF5File.create(ours)
+    let root = try file.root
+    try root.setAttribute("kind", "pairs")
+    try root.setAttribute("count", 3)
+    try root.setAttribute("sigma", 0.1)
+    let weights = try root.createDataset("net/w", values: [Float](arrayLiteral: 0, 1, 2, 3, 4, 5), shape: [2, 3])
+    try weights.setAttribute("note", "weights")
+    try root.createStringDataset("names", ["a", "bé"])
+    try file.commit()
+
+    guard FileManager.default.isExecutableFile(atPath: python) else { throw XCTSkip("\(python) is missing") }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: python)
+    process.arguments = ["-c", script, ours, theirs]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    XCTAssertEqual(process.terminationStatus, 0, output)
+    if output.contains("SKIP") { throw XCTSkip("Debian's python3-h5py is not installed") }
+
+    let read = try HDF5File.open(theirs)
+    let readRoot = try read.root
+    XCTAssertEqual(try readRoot.stringAttribute("fixed"), "abc")
+    XCTAssertEqual(try readRoot.dataset("fixed").readStrings(), ["x", "yz"])
+    XCTAssertEqual(try readRoot.dataset("double").read(as: Double.self), [1.5, -2.0])
+    XCTAssertEqual(try readRoot.dataset("double").intAttribute("level"), 7)
+    XCTAssertThrowsError(try readRoot.dataset("double").read(as: Float.self))
+  }
+
   private func assertError<T>(
     _ body: @autoclosure () throws -> T, call: String, object: String, reason: String? = nil,
     file: StaticString = #filePath, line: UInt = #line

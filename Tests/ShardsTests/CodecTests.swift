@@ -103,6 +103,13 @@ im.convert("CMYK").save(os.path.join(out, "cmyk.jpg"), quality=95)
     assertCorrupt(try ImageFile.read(path), file: path, format: "JPEG")
   }
 
+  /// skimage ships a truncated photograph as a test fixture; it must be an error, not grey rows.
+  func testSkimageTruncatedJPEGIsAnError() throws {
+    let path = "/usr/lib/python3/dist-packages/skimage/data/truncated.jpg"
+    guard FileManager.default.fileExists(atPath: path) else { throw XCTSkip("python3-skimage is not installed") }
+    assertCorrupt(try ImageFile.read(path), file: path, format: "JPEG")
+  }
+
   func testCorruptAndTruncatedPNGAreErrorsNamingTheFile() throws {
     let folder = try ScratchFolder("badpng")
     defer { folder.remove() }

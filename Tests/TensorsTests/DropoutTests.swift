@@ -1,7 +1,7 @@
-// DropoutTests: the gradient uses the forward mask, the drop rate and scaling, reproducibility
-// from the stream state, and the identity cases.
+// DropoutTests: the gradient uses the forward mask, the mask is the documented Philox draw,
+// the drop rate and scaling, reproducibility from the stream state, and the identity cases.
 import Kernels
-import Tensors
+@testable import Tensors
 import XCTest
 
 final class DropoutTests: XCTestCase {
@@ -19,6 +19,25 @@ final class DropoutTests: XCTestCase {
     // ∂Σz/∂y is exactly the mask: 2 where kept (z = 2y), 0 where dropped (z = 0).
     for i in 0..<100 { XCTAssertEqual(y.grad!.data[i], z.data[i] == 0 ? 0 : 2, "element \(i)") }
     for i in 0..<100 where z.data[i] != 0 { XCTAssertEqual(z.data[i], 2 * y.data[i]) }
+  }
+
+  func testMaskIsTheDocumentedPhiloxDraw() {
+    // Element i is dropped iff word i mod 4 of block i / 4 under the key drawn from the stream,
+    // as a uniform, is below p: checked against the scalar generator on a size with whole
+    // 64-element SIMD steps, threaded chunks and a ragged tail.
+    let n = 70_001
+    var rng = PhiloxRandom(seed: 12)
+    var copy = rng
+    let key = copy.next()
+    let y = Tensor.ones([n]).dropout(p: 0.3, training: true, using: &rng)
+    var mismatches = 0
+    for i in 0..<n {
+      let word = PhiloxRandom.philox(counter: UInt64(i / 4), key: key)[i % 4]
+      let dropped = Float(word >> 8) * 0x1p-24 < 0.3
+      if (y.data[i] == 0) != dropped { mismatches += 1 }
+    }
+    XCTAssertEqual(mismatches, 0)
+    XCTAssertEqual(rng, copy, "one 64-bit draw per call")
   }
 
   func testDropRateAndScaling() {

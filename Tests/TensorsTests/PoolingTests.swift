@@ -24,6 +24,14 @@ final class PoolingTests: XCTestCase {
     XCTAssertEqual(flat.grad!.values, [1, 0, 0, 0])
   }
 
+  func testMaxPoolPropagatesNaN() throws {
+    let t = try Tensor(shape: [1, 1, 2, 2], values: [1, .nan, 3, 2], requiresGrad: true)
+    let y = try t.maxPool2d(kernel: 2, stride: 2)
+    XCTAssertTrue(y.item.isNaN)
+    try y.backward(gradient: Tensor(shape: [1, 1, 1, 1], repeating: 1))
+    XCTAssertEqual(t.grad!.values, [0, 1, 0, 0])
+  }
+
   func testGradients() throws {
     // Distinct values 1/378 apart; for max pooling h = 1e-4 stays far below that gap, so no
     // argmax switches, and its outputs are copies of inputs, so rounding error stays ~1e-3.

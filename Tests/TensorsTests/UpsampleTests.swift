@@ -43,6 +43,31 @@ final class UpsampleTests: XCTestCase {
     for (a, e) in zip(y.values, expected) { XCTAssertEqual(a, e, accuracy: 1e-6) }
   }
 
+  func testBilinearMatchesPerPixelFormulaOnOddSizes() throws {
+    // Per output pixel, straight from PyTorch's rule (in Double): source coordinate, floor,
+    // clamped neighbour, and the four products; compared with the separable kernel.
+    let t = randomTensor([2, 3, 5, 7], seed: 4)
+    for align in [false, true] {
+      let y = t.upsampleBilinear2x(alignCorners: align)
+      func source(_ d: Int, _ n: Int) -> (Int, Int, Double) {
+        let s = align ? Double(d) * Double(n - 1) / Double(2 * n - 1) : max(0, (Double(d) + 0.5) / 2 - 0.5)
+        let lo = min(Int(s), n - 1)
+        return (lo, min(lo + 1, n - 1), s - Double(lo))
+      }
+      for p in 0..<6 {
+        for oy in 0..<10 {
+          for ox in 0..<14 {
+            let (y0, y1, ly) = source(oy, 5)
+            let (x0, x1, lx) = source(ox, 7)
+            func v(_ yy: Int, _ xx: Int) -> Double { Double(t.data[p * 35 + yy * 7 + xx]) }
+            let expected = (1 - ly) * ((1 - lx) * v(y0, x0) + lx * v(y0, x1)) + ly * ((1 - lx) * v(y1, x0) + lx * v(y1, x1))
+            XCTAssertEqual(Double(y.data[p * 140 + oy * 14 + ox]), expected, accuracy: 1e-5)
+          }
+        }
+      }
+    }
+  }
+
   func testGradients() throws {
     let t = randomTensor([2, 3, 5, 4], seed: 1)
     try assertGradientsMatch([t]) { $0[0].upsampleNearest2x() }

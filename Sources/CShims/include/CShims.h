@@ -1,6 +1,7 @@
 // CShims: what Swift cannot import from the C libraries — Open MPI's handle macros, HDF5's
-// type/property ids (which only exist after H5open()), CPU feature tests, and libjpeg's
-// setjmp-based error handling. Nothing here holds logic beyond unwrapping a macro or a longjmp.
+// type/property ids (which only exist after H5open()), CPU feature tests, and libjpeg's and
+// libpng's setjmp-based error handling. Nothing here holds logic beyond unwrapping a macro or a
+// longjmp.
 #ifndef NOISEDA_CSHIMS_H
 #define NOISEDA_CSHIMS_H
 

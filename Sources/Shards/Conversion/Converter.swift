@@ -1,10 +1,13 @@
 // Converter: the work of `noiseda convert`. Every rank lists the same sorted source items and
 // converts every worldSize-th one into its own shards (`KIND-rRRR-NNNNN.h5`), each ending at an
 // image boundary and written under a temporary name. A shard from an earlier run is kept when
-// it is valid and was made with the same options from the same items. After the barrier, rank 0
-// gathers the ranks' reports (JSON files in a per-run folder) and writes manifest.json.
+// it is valid and was made with the same options from the same items. Within a rank, items are
+// decoded and degraded a batch at a time on `Threading.count` threads; writing stays in order.
+// After the barrier, rank 0 gathers the ranks' reports (JSON files in a per-run folder) and
+// writes manifest.json.
 import Foundation
 import HDF5Files
+import Kernels
 import Tensors
 
 /// What one rank (or, on rank 0 after gathering, the whole run) produced.
@@ -69,6 +72,8 @@ public final class Converter {
     var report = ConversionReport(shards: [], skipped: [], reused: 0, items: indices.count)
     var position = 0
     var shardIndex = 0
+    // Decoded (and degraded) items ahead of `position`, by position.
+    var ready: [Int: Result<[Sample], SkipReason>] = [:]
     while position < indices.count {
       let path = shardPath(rank: rank, index: shardIndex)
       if let kept = reusableShard(path, fingerprint: fingerprint, first: position) {
@@ -77,6 +82,7 @@ public final class Converter {
         report.reused += 1
         log("rank \(rank): kept \(kept.info.file) (\(kept.info.count) samples, unchanged)")
         position = kept.end
+        ready = ready.filter { $0.key >= position }
         shardIndex += 1
         continue
       }
@@ -87,15 +93,19 @@ public final class Converter {
       do {
         while position < indices.count {
           let item = items[indices[position]]
-          let samples: [(input: RGBImage?, target: RGBImage?)]
-          do {
-            samples = try self.samples(item, stream: indices[position])
-          } catch let reason as SkipReason {
+          if ready[position] == nil { ready = prepare(items, indices, from: position) }
+          let samples: [Sample]
+          switch ready[position]! {
+          case .failure(let reason):
             skipped.append(SkippedSource(path: item.label, reason: reason.text))
+            ready[position] = nil
             position += 1
             continue
+          case .success(let decoded):
+            samples = decoded
           }
           if writer.count > 0 && writer.count + samples.count > options.shardSize { break }
+          ready[position] = nil
           for sample in samples { try writer.append(input: sample.input, target: sample.target, source: item.label) }
           position += 1
         }
@@ -120,9 +130,32 @@ public final class Converter {
     return report
   }
 
+  /// The samples of the next batch of items from `position` on (a few per thread), computed in
+  /// parallel.
+  private func prepare(_ items: [SourceItem], _ indices: [Int], from position: Int) -> [Int: Result<[Sample], SkipReason>] {
+    let batch = Array(position..<min(indices.count, position + 2 * Threading.count))
+    var results = [Result<[Sample], SkipReason>?](repeating: nil, count: batch.count)
+    let lock = NSLock()
+    Threading.forEach(batch.count) { slot in
+      let index = indices[batch[slot]]
+      let result: Result<[Sample], SkipReason>
+      do {
+        result = .success(try samples(items[index], stream: index))
+      } catch let reason as SkipReason {
+        result = .failure(reason)
+      } catch {
+        result = .failure(SkipReason(text: "\(error)"))
+      }
+      lock.lock()
+      results[slot] = result
+      lock.unlock()
+    }
+    return Dictionary(uniqueKeysWithValues: zip(batch, results.map { $0! }))
+  }
+
   /// The samples of one source item: whole images for `val`, else its tiles.
   /// Throws `SkipReason` when the item cannot be used.
-  private func samples(_ item: SourceItem, stream: Int) throws -> [(input: RGBImage?, target: RGBImage?)] {
+  private func samples(_ item: SourceItem, stream: Int) throws -> [Sample] {
     var degraded: RGBImage?
     var clean: RGBImage?
     do {
@@ -202,10 +235,11 @@ public final class Converter {
     return merged
   }
 
-  /// Deletes shard files of an earlier run (same naming scheme) that the new manifest does not list.
+  /// Deletes shard files of an earlier run (same naming scheme) that the new manifest does not
+  /// list, and report folders left by interrupted launches.
   private func removeStaleShards(keeping: Set<String>) {
     let names = (try? FileManager.default.contentsOfDirectory(atPath: options.output)) ?? []
-    let pattern = try! NSRegularExpression(pattern: "^(pairs|real|clean|val)-r[0-9]{3}-[0-9]{5}\\.h5$")
+    let pattern = try! NSRegularExpression(pattern: "^((pairs|real|clean|val)-r[0-9]{3}-[0-9]{5}\\.h5|\\.convert-.+)$")
     for name in names where !keeping.contains(name) {
       if pattern.firstMatch(in: name, range: NSRange(name.startIndex..., in: name)) != nil {
         try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: options.output).appendingPathComponent(name).path)
@@ -213,6 +247,9 @@ public final class Converter {
     }
   }
 }
+
+/// One stored sample: a degraded and/or a clean image of the same size.
+typealias Sample = (input: RGBImage?, target: RGBImage?)
 
 /// Why one source item was skipped (becomes a `SkippedSource`).
 struct SkipReason: Error {

@@ -181,6 +181,6 @@ func pairSiblingFolders(under root: String, degradedName: String, cleanName: Str
 private func requireDirectory(_ path: String) throws {
   var isDirectory: ObjCBool = false
   guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
-    throw ConversionError.invalidOption("\(path) is not a folder")
+    throw ConversionError.invalidOption("no folder at \(path) (check --input and --target)")
   }
 }

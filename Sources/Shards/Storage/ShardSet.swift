@@ -1,6 +1,8 @@
 // ShardSet: a shard folder opened through its manifest — every listed shard checked (present,
-// size, optionally SHA-256, then its own header) and all of them served as one `TileSource`.
+// size, optionally SHA-256 (in parallel), then its own header) and all of them served as one
+// `TileSource`.
 import Foundation
+import Kernels
 
 /// All shards of a folder, in manifest order, as one numbered set of samples.
 public final class ShardSet: TileSource {
@@ -19,7 +21,17 @@ public final class ShardSet: TileSource {
   public init(folder: String, verifyChecksums: Bool = true) throws {
     self.folder = folder
     manifest = try ShardManifest.read(folder: folder)
-    readers = try manifest.shards.map { try ShardSet.open($0, in: folder, verifyChecksum: verifyChecksums) }
+    // Shards are hashed on `Threading.count` threads; the first failure in manifest order is reported.
+    let shards = manifest.shards
+    var opened = [Result<ShardReader, Error>?](repeating: nil, count: shards.count)
+    let lock = NSLock()
+    Threading.forEach(shards.count) { index in
+      let result = Result { try ShardSet.open(shards[index], in: folder, verifyChecksum: verifyChecksums) }
+      lock.lock()
+      opened[index] = result
+      lock.unlock()
+    }
+    readers = try opened.map { try $0!.get() }
     var starts: [Int] = []
     var total = 0
     for reader in readers {

@@ -63,7 +63,7 @@ extension Tensor {
 
   /// Maximum over each `kernel × kernel` window, windows `stride` apart (shapes as
   /// `avgPool2d`), as `F.max_pool2d(x, k, s)`. The gradient goes to the window's maximum (the
-  /// first in row-major order on ties).
+  /// first in row-major order on ties; a NaN in the window wins, as in PyTorch).
   public func maxPool2d(kernel: Int, stride: Int) throws -> Tensor {
     let (planes, h, w, oh, ow) = try poolGeometry("maxPool2d", kernel: kernel, stride: stride)
     let out = Tensor(uninitialized: [shape[0], shape[1], oh, ow])
@@ -83,7 +83,7 @@ extension Tensor {
               for kx in 0..<k {
                 let i = start + ky * w + kx
                 let v = src[i]
-                if v > best || (v.isNaN && !best.isNaN) {
+                if v > best || v.isNaN {  // PyTorch's rule: NaN propagates
                   best = v
                   at = i
                 }

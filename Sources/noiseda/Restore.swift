@@ -1,0 +1,54 @@
+// `noiseda restore`: restores one image or a folder of images with a checkpoint's restorer (EMA
+// weights by default), tiled with blended overlaps so any size fits in memory.
+import ArgumentParser
+import Foundation
+import Shards
+import Tensors
+import Trainer
+
+struct Restore: ParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Restore an image or a folder of images with a trained checkpoint.")
+
+  @Option(help: "Checkpoint (.h5) written by noiseda train.")
+  var checkpoint: String
+  @Option(help: "Input image (PNG/JPEG) or folder of images.")
+  var input: String
+  @Option(help: "Output image (PNG/JPEG by extension) or folder (PNG files).")
+  var output: String
+  @Flag(name: .customLong("no-ema"), help: "Use the raw weights instead of the EMA copy.")
+  var noEMA = false
+  @Option(help: "Tile side for large images.")
+  var tile: Int = 512
+  @Option(help: "Overlap between tiles, blended linearly.")
+  var overlap: Int = 64
+
+  func validate() throws {
+    guard tile > 2 * overlap, overlap >= 0 else { throw ValidationError("--tile \(tile) must exceed twice --overlap \(overlap)") }
+  }
+
+  func run() throws {
+    let saved = try Checkpoint.restorer(checkpoint, ema: !noEMA)
+    if let warning = saved.emaWarning { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
+    let range = saved.pixelRange
+    var isFolder: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: input, isDirectory: &isFolder) else {
+      throw ValidationError("--input \(input) does not exist")
+    }
+    let pairs: [(String, String)]
+    if isFolder.boolValue {
+      let names = try FileManager.default.contentsOfDirectory(atPath: input).sorted()
+        .filter { ImageFile.extensions.contains(URL(fileURLWithPath: $0).pathExtension.lowercased()) }
+      try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+      pairs = names.map { ("\(input)/\($0)", "\(output)/\(URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent).png") }
+    } else {
+      pairs = [(input, output)]
+    }
+    let tiled = TiledRestoration(tile: tile, overlap: overlap)
+    for (source, destination) in pairs {
+      let image = try ImageFile.read(source)
+      let restored = try tiled.restore(Tensor(image: image, range: range), with: saved.network)
+      try ImageFile.write(RGBImage(tensor: restored, range: range), to: destination)
+      print("\(source) → \(destination)")
+    }
+  }
+}
