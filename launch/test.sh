@@ -72,7 +72,7 @@ echo "Multi-rank checks: $comm_passed passed, $comm_failed failed"
 # mpirun -np 2 on tiny nets and shards made in a temporary folder — identical parameters on all
 # ranks, 2 ranks × B ≡ 1 rank × 2B, stop/resume bit-identity, a killed rank, injected NaNs,
 # SIGTERM. They run the release binary (a debug DA step is ~50× slower), rebuilt here so it
-# matches the sources; about a minute on this machine.
+# matches the sources; 1–3 minutes on this machine, depending on its load.
 swift build -c release --product noiseda 2>&1 | { grep -vE '^\[[0-9]+/[0-9]+\]' || true; }
 train_failed=0
 Tests/TrainCheck/scenarios.sh .build/release/noiseda || train_failed=1
