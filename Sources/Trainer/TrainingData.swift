@@ -20,7 +20,7 @@ public final class TrainingData {
               cursors: [String: LoaderCursor] = [:]) throws {
     let options = LoaderOptions(
       batchSize: config.int("data.batch"), patch: config.int("data.patch"),
-      range: config.pixelRange)
+      range: config.pixelRange, augment: config.bool("data.augment"))
     let sigma = config.doubles("data.sigma_range")
     guard sigma.count == 2, sigma[0] >= 0, sigma[0] <= sigma[1] else {
       throw ConfigError(description: "data.sigma_range = \(sigma) must be [lo, hi] with 0 ≤ lo ≤ hi (0–255 scale)")

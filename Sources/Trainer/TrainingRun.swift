@@ -138,7 +138,7 @@ public final class TrainingRun {
       if isRoot { log("resuming from \(resumeFrom) at step \(step)") }
     }
     rng = try rankState.map { try PhiloxRandom(state: $0.rng) } ?? RandomStreams(seed: seed, rank: comm.rank).stream("method")
-    try comm.verifySameState(checksum: networks.reduce(0) { $0 &* 31 &+ $1.checksum() }, configText: config.yaml)
+    try comm.verifySameState(checksum: TrainingRun.checksum(of: networks), configText: config.yaml)
 
     data = try TrainingData(
       config: config, seed: seed, rank: comm.rank, worldSize: comm.size, needsReal: methodName != "vanilla",
@@ -158,6 +158,11 @@ public final class TrainingRun {
       metrics = nil
       validator = nil
     }
+  }
+
+  /// One checksum over the parameters of every network (what `verifySameState` compares).
+  static func checksum(of networks: [TrainedNetwork]) -> UInt64 {
+    networks.reduce(0) { $0 &* 31 &+ $1.checksum() }
   }
 
   /// The DA switches from the `da.*` keys.
@@ -194,6 +199,8 @@ public final class TrainingRun {
     let logEvery = max(config.int("train.log_every"), 1), valEvery = config.int("train.val_every")
     let saveEvery = config.int("train.checkpoint_every"), maxBad = max(config.int("train.max_bad_steps"), 1)
     let clip = Float(config.double("optim.grad_clip"))
+    let verifyEvery = config.int("train.verify_every")
+    let nanSteps = comm.rank == config.int("debug.nan_rank") ? Set(config.ints("debug.nan_steps")) : []
     let progress = ProgressLine(totalSteps: total)
     let diagnosticsEvery = config.int("train.diagnostics_every")
     var skipped = 0, badInARow = 0, images = 0, stopped = false, lastLoss = Double.nan
@@ -201,6 +208,7 @@ public final class TrainingRun {
     var window: [String: (sum: Double, count: Int)] = [:]
     StopSignals.install()
     while step < total && !stopped {
+      let started = DispatchTime.now().uptimeNanoseconds
       let batch = try data.next()
       let lambda = lambda()
       var diagnostics: [String: Double] = [:]
@@ -210,11 +218,13 @@ public final class TrainingRun {
       networks.forEach { $0.store.zeroGrad() }
       let losses = try method.losses(for: batch, lambda: lambda, using: &rng)
       let scalars = losses.scalars.merging(diagnostics) { a, _ in a }
-      let lossFinite = losses.total.item.isFinite
+      // debug.nan_steps: this rank's loss (and so every gradient) becomes NaN at those steps.
+      let loss = nanSteps.contains(step + 1) ? losses.total * Float.nan : losses.total
+      let lossFinite = loss.item.isFinite
       readiness.reset()
-      try losses.total.backward { [readiness, reducer] leaf in readiness.leafDone(leaf, reducer: reducer) }
+      try loss.backward { [readiness, reducer] leaf in readiness.leafDone(leaf, reducer: reducer) }
       try readiness.check()
-      try reducer.finish()
+      let reduction = try reducer.finish()
       // [any rank bad, any rank asked to stop, then the step's scalars summed over ranks].
       let keys = scalars.keys.sorted()
       var shared = [lossFinite && networks.allSatisfy { $0.gradientsAreFinite() } ? 0 : 1, StopSignals.isRequested ? 1 : 0]
@@ -242,6 +252,17 @@ public final class TrainingRun {
         if clip > 0 { network.store.clipGradientNorm(maxNorm: clip) }
         network.optimizer.step()
         network.ema?.update()
+      }
+      if verifyEvery > 0 && (step % verifyEvery == 0 || step == total) {
+        let sum = TrainingRun.checksum(of: networks)
+        try comm.verifySameState(checksum: sum, configText: config.yaml)
+        metrics?.write(kind: "verify", step: step, ["checksum": .text(String(sum, radix: 16)), "ranks": .number(Double(comm.size))])
+      }
+      // This rank's timings (rank 0's are logged): step wall time up to here, and the wait for
+      // gradient all-reduces after backward (the part not hidden behind it).
+      for (key, value) in [("step_s", Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9), ("comm_wait_s", reduction.finishWaitSeconds)] {
+        let old = window[key] ?? (0, 0)
+        window[key] = (old.sum + value, old.count + 1)
       }
       if step % logEvery == 0 || step == total {
         let latest = window.mapValues { $0.sum / Double($0.count) }

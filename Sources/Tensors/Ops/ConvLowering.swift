@@ -1,7 +1,8 @@
 // ConvLowering: the three GEMM patterns that conv2d and convTranspose2d (forward and backward)
 // are made of, looped over images, groups and bands of output rows. A band's column matrix is
-// kept cache-sized (one pooled scratch buffer per call), and a 1×1 stride-1 unpadded kernel
-// uses the image itself as its column matrix (no im2col).
+// kept cache-sized (one pooled scratch buffer per worker), and a 1×1 stride-1 unpadded kernel
+// uses the image itself as its column matrix (no im2col). Images (or, when there are fewer
+// images than threads, bands) are spread over the threads with ParallelGemm.
 //
 // Names follow conv2d's forward: the "image" is the side im2col reads ([C, H, W] per group),
 // the "dense" side is [m, outHeight·outWidth] per group, the weight is [m, C·kh·kw] per group.
