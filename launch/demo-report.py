@@ -2,9 +2,9 @@
 # Debian's /usr/bin/python3 with python3-matplotlib (launch/setup.sh --demo installs it).
 # Writes the demo's report from the two run folders launch/demo.sh produced: RUNS/report.md with
 # the PSNR/SSIM table per method and split (from `noiseda eval`'s JSON), DA − vanilla with its
-# checkpoint-to-checkpoint spread (the last validations in each metrics.jsonl), seconds per step,
-# links to the trainer's comparison grids, and RUNS/psnr.png (validation PSNR against step and
-# against wall-clock time); then prints the tables and the verdict.
+# checkpoint-to-checkpoint spread (the last validations in each metrics.jsonl), seconds per step
+# (the trainer's step_s), links to the trainer's comparison grids, and RUNS/psnr.png (validation
+# PSNR against step and against wall-clock time); then prints the tables and the verdict.
 # Usage: launch/demo-report.py --runs DIR [--seconds TOTAL_DEMO_SECONDS] [--last K]
 import argparse
 import json
@@ -77,10 +77,14 @@ def read_timing(path):
     return rows
 
 
-def seconds_per_step(records):
-    """Median seconds per step between consecutive train records, leaving out the intervals that
-    follow a validation (they include its time)."""
+def seconds_per_step(records, key="step_s"):
+    """Median over the logged windows of rank 0's window-averaged `key` (the trainer's step wall
+    time, validation and checkpoints excluded); without that field, the median time between
+    consecutive train records, leaving out the intervals that follow a validation."""
     train = [r for r in records if r.get("kind") == "train"]
+    timed = [r[key] for r in train if isinstance(r.get(key), (int, float))]
+    if timed or key != "step_s":
+        return statistics.median(timed) if timed else None
     validated = {r["step"] for r in records if r.get("kind") == "val"}
     rates = [(b["time"] - a["time"]) / (b["step"] - a["step"])
              for a, b in zip(train, train[1:]) if b["step"] > a["step"] and a["step"] not in validated]
@@ -100,6 +104,7 @@ class Run:
         self.start = float(self.timing["start"])
         self.wall = float(self.timing["end"]) - self.start
         self.per_step = seconds_per_step(self.records)
+        self.comm_wait = seconds_per_step(self.records, "comm_wait_s")
         self.eval = {split: read_json(os.path.join(self.folder, f"eval-{split}.json"))["mean"] for split, _ in SPLITS}
         self.warnings = []
         for split, _ in SPLITS:
@@ -223,12 +228,13 @@ def main():
     else:
         spread_line = "No validation step is shared by both runs, so the checkpoint-to-checkpoint spread is unknown."
 
-    def per_step(run):
-        return f"{run.per_step:.3f}" if run.per_step is not None else "n/a"
-    speed = table(["method", "steps", "ranks × threads", "global batch", "s/step (median)", "training wall time (min)"],
+    def seconds(value):
+        return f"{value:.3f}" if value is not None else "n/a"
+    speed = table(["method", "steps", "ranks × threads", "global batch", "s/step (median)", "of which all-reduce wait",
+                   "training wall time (min)"],
                   [[run.method, str(run.steps), f"{run.timing['ranks']} × {run.timing['threads']}",
                     str(int(run.config.get("data.batch", "0")) * int(run.timing["ranks"])),
-                    per_step(run), f"{run.wall / 60:.1f}"] for run in runs])
+                    seconds(run.per_step), seconds(run.comm_wait), f"{run.wall / 60:.1f}"] for run in runs])
     ratio = (f" A DA step costs {da.per_step / vanilla.per_step:.1f}× a vanilla step here."
              if da.per_step and vanilla.per_step else "")
     delta = da.eval["val"]["psnrRGB"] - vanilla.eval["val"]["psnrRGB"]
@@ -273,8 +279,10 @@ DA diagnostics at the end of training (averaged over the last logged window): {d
 
 {speed}
 
-Seconds per step are the median between logged steps, leaving out intervals that include a
-validation.{ratio}
+Seconds per step are the median over the logged windows of the trainer's step time on rank 0
+(`step_s` in metrics.jsonl: data, forward, backward, gradient all-reduce, optimizer; validation
+and checkpoints excluded); the all-reduce wait is the part of it spent waiting for gradients after
+backward (`comm_wait_s`). The training wall time includes start-up and validation.{ratio}
 
 ## Validation PSNR during training
 
