@@ -27,7 +27,7 @@ let package = Package(
 
     .target(name: "Kernels", dependencies: ["COpenBLAS", "CShims"]),
     .target(name: "Tensors", dependencies: ["Kernels"]),
-    .target(name: "Layers", dependencies: ["Kernels", "Tensors"]),
+    .target(name: "Layers", dependencies: ["Kernels", "Tensors", "HDF5Files"]),
 
     .target(name: "Comm", dependencies: ["CMPI", "CShims", "Kernels"]),
     .target(name: "HDF5Files", dependencies: ["CHDF5", "CShims"]),
@@ -48,7 +48,7 @@ let package = Package(
 
     .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
     .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
-    .testTarget(name: "LayersTests", dependencies: ["Layers", "Tensors"]),
+    .testTarget(name: "LayersTests", dependencies: ["Layers", "Tensors", "HDF5Files"]),
     .testTarget(name: "MethodsTests", dependencies: ["Methods"]),
     .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Comm", "Shards", "HDF5Files", "Layers", "Tensors"]),
     .testTarget(name: "CommTests", dependencies: ["Comm"]),

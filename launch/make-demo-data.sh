@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Builds demo shard folders from the photographs shipped in Debian's python3-skimage (installed
 # when missing): synthetic denoising pairs, an unlabelled "real-world" domain made with the
-# camera-pipeline degradation, and a held-out validation split of that domain with ground truth.
-# Usage: launch/make-demo-data.sh [OUT (default demo-data)] [--stored-awgn]
+# camera-pipeline degradation, a held-out validation split of that domain with ground truth (val),
+# and a synthetic validation split: the same held-out photos with AWGN σ = 25 (val-awgn).
+# Usage: launch/make-demo-data.sh [OUT (default .build/demo/data)] [--stored-awgn]
 # No Python runs here: the photos are read by noiseda itself. Takes well under a minute.
 # NOISEDA=path/to/noiseda picks another binary (default .build/release/noiseda, built if missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-out="demo-data"
+out=".build/demo/data"
 stored_awgn=0
 for argument in "$@"; do
   case "$argument" in
@@ -53,6 +54,8 @@ pairs_degrade=()
   --degrade camera --seed 1 --tile 128 --shard-size 256 --deflate 1 --out "$out/real"
 "$noiseda" convert --layout folder --input "$out/photos/val" --kind val --task denoise \
   --degrade camera --seed 2 --deflate 1 --out "$out/val"
+"$noiseda" convert --layout folder --input "$out/photos/val" --kind val --task denoise \
+  --degrade awgn:25 --seed 3 --deflate 1 --out "$out/val-awgn"
 
-for name in pairs real val; do "$noiseda" inspect shards "$out/$name"; done
-echo "make-demo-data: shards in $out/{pairs,real,val}"
+for name in pairs real val val-awgn; do "$noiseda" inspect shards "$out/$name"; done
+echo "make-demo-data: shards in $out/{pairs,real,val,val-awgn}"

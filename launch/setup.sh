@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages NoiseDA needs (when missing) and builds the release binary.
 # Idempotent: a second run only rebuilds what changed. Works as root or as a user with sudo.
-# `--test` also installs what the tests cross-check against (Debian's h5py, skimage, numpy).
+# `--test` also installs what the tests cross-check against (Debian's h5py, skimage, numpy) and
+# what the demo needs; `--demo` what launch/demo.sh needs (skimage's photos, matplotlib for its plot).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(libopenmpi-dev openmpi-bin libopenblas-dev libhdf5-dev libpng-dev libjpeg-dev pkg-config)
-[ "${1:-}" = "--test" ] && packages+=(python3-h5py python3-skimage python3-numpy)
+[ "${1:-}" = "--test" ] && packages+=(python3-h5py python3-skimage python3-numpy python3-matplotlib)
+[ "${1:-}" = "--demo" ] && packages+=(python3-skimage python3-matplotlib)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

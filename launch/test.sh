@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Runs every NoiseDA test: installs system packages and builds first when they are missing
-# (launch/setup.sh), then the multi-rank checks (Tests/CommCheck under mpirun -np 2 and 3), then
-# the unit tests (swift test, which also spawns the built binary for end-to-end and
-# `mpirun -np 2` tests), and ends with the test runner's summary line.
+# (launch/setup.sh), then the multi-rank checks (Tests/CommCheck under mpirun -np 2 and 3, and
+# the training scenarios of Tests/TrainCheck under mpirun -np 2), then the demo on tiny settings
+# (launch/demo.sh --quick), then the unit tests (swift test, which also spawns the built binary
+# for end-to-end and `mpirun -np 2` tests), and ends with the test runner's summary line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if ! pkg-config --exists ompi-c hdf5 openblas libpng libjpeg 2>/dev/null || ! command -v mpirun >/dev/null \
-  || ! /usr/bin/python3 -c "import h5py, skimage" 2>/dev/null || [ ! -x .build/release/noiseda ]; then
+  || ! /usr/bin/python3 -c "import h5py, skimage, matplotlib" 2>/dev/null || [ ! -x .build/release/noiseda ]; then
   launch/setup.sh --test
 fi
 # mpirun refuses root unless told (CI and containers run as root); tests may oversubscribe.
@@ -59,16 +60,52 @@ done
 comm_check die-kill-blocking-np3 dies 60 mpirun --bind-to none -np 3 "$commcheck" die kill blocking
 comm_check die-kill-bucketed-np2 dies 60 mpirun --bind-to none -np 2 "$commcheck" die kill bucketed
 comm_check die-exit-blocking-np2 dies 60 mpirun --bind-to none -np 2 "$commcheck" die exit blocking
-# A live rank that never enters the collective: the watchdog (3 s here, 60 s by default).
-export NOISEDA_COLLECTIVE_TIMEOUT=3
-comm_check stall-blocking-np3 dies 30 mpirun --bind-to none -np 3 "$commcheck" stall blocking
-comm_check stall-bucketed-np2 dies 30 mpirun --bind-to none -np 2 "$commcheck" stall bucketed
-unset NOISEDA_COLLECTIVE_TIMEOUT
+comm_check die-exit0-bucketed-np3 dies 60 mpirun --bind-to none -np 3 "$commcheck" die exit0 bucketed
+# A live rank that never enters the collective: the watchdog (3 s here, 60 s by default), set
+# by the program (setCollectiveTimeout) or by NOISEDA_COLLECTIVE_TIMEOUT.
+comm_check stall-blocking-np3 dies 30 mpirun --bind-to none -np 3 "$commcheck" stall blocking 3
+comm_check stall-bucketed-np2 dies 30 mpirun --bind-to none -np 2 -x NOISEDA_COLLECTIVE_TIMEOUT=3 "$commcheck" stall bucketed
 rm -rf "$comm_log"
 echo "Multi-rank checks: $comm_passed passed, $comm_failed failed"
+# ---------------------------------------------------------------------------------------------
+# Multi-rank training scenarios (Tests/TrainCheck/scenarios.sh): the real `noiseda train` under
+# mpirun -np 2 on tiny nets and shards made in a temporary folder — identical parameters on all
+# ranks, 2 ranks × B ≡ 1 rank × 2B, stop/resume bit-identity, a killed rank, injected NaNs,
+# SIGTERM. They run the release binary (a debug DA step is ~50× slower), rebuilt here so it
+# matches the sources; 1–3 minutes on this machine, depending on its load.
+swift build -c release --product noiseda 2>&1 | { grep -vE '^\[[0-9]+/[0-9]+\]' || true; }
+train_failed=0
+Tests/TrainCheck/scenarios.sh .build/release/noiseda || train_failed=1
+# ---------------------------------------------------------------------------------------------
+
+# The README's main command end to end on tiny settings (launch/demo.sh --quick, about two
+# minutes): both runs reach the same step and the report holds every table row, the grids and the
+# plot. Its log is printed only when the check fails.
+demo_out=$(mktemp -d)
+demo_start=$(date +%s)
+demo_ok=1
+timeout --kill-after=5 900 launch/demo.sh --quick --out "$demo_out" >"$demo_out/demo.log" 2>&1 || demo_ok=0
+report="$demo_out/runs/report.md"
+if [ "$demo_ok" -eq 1 ]; then
+  for row in "| real-world .* | vanilla | [0-9]" "| real-world .* | da | [0-9]" "| real-world .* | \*\*DA − vanilla\*\* | \*\*[-+][0-9]" \
+    "| synthetic .* | vanilla | [0-9]" "| synthetic .* | da | [0-9]" "| vanilla | 6 | " "| da | 6 | " \
+    "last 2 validations (steps 3, 6)" "(demo-vanilla/val/val-0.png)" "(demo-da/val/val-1.png)"; do
+    grep -q -- "$row" "$report" || { echo "demo: report lacks a line matching '$row'"; demo_ok=0; }
+  done
+  for png in psnr.png demo-vanilla/val/val-0.png demo-da/val/val-0.png; do
+    [ "$(head -c 4 "$demo_out/runs/$png" | tail -c 3)" = PNG ] || { echo "demo: $png is not a PNG file"; demo_ok=0; }
+  done
+fi
+if [ "$demo_ok" -eq 1 ]; then
+  echo "demo: ok   launch/demo.sh --quick ($(($(date +%s) - demo_start)) s)"
+else
+  echo "demo: FAIL launch/demo.sh --quick ($(($(date +%s) - demo_start)) s)"
+  tail -n 40 "$demo_out/demo.log" | sed 's/^/    /'
+fi
+rm -rf "$demo_out"
 # ---------------------------------------------------------------------------------------------
 
 # Passing test cases are summarised, not listed; failures and the closing summary stay.
 swift test --skip-build --disable-swift-testing 2>&1 | { grep -vE "^(Test Case '.*' (started|passed)|Test Suite '.*' (started|passed))" || true; }
-# Any multi-rank failure fails the script; the XCTest summary above stays the last line.
-[ "$comm_failed" -eq 0 ]
+# Any multi-rank or demo failure fails the script; the XCTest summary above stays the last line.
+[ "$comm_failed" -eq 0 ] && [ "$train_failed" -eq 0 ] && [ "$demo_ok" -eq 1 ]

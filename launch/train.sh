@@ -17,16 +17,18 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-[ -x .build/release/noiseda ] || launch/setup.sh
+# NOISEDA=path/to/noiseda runs that binary (default .build/release/noiseda, built if missing).
+noiseda=${NOISEDA:-.build/release/noiseda}
+[ -x "$noiseda" ] || launch/setup.sh
 cores=$(nproc)
 # Each rank's OpenBLAS and our loops share the cores its rank owns (docs/distributed.md).
 [ -n "$threads" ] || threads=$(( cores / ranks > 0 ? cores / ranks : 1 ))
 export OPENBLAS_NUM_THREADS="$threads" OMP_NUM_THREADS="$threads"
 
 if [ "$ranks" -eq 1 ]; then
-  exec .build/release/noiseda train --set run.threads="$threads" "$@"
+  exec "$noiseda" train --set run.threads="$threads" "$@"
 fi
 flags=(-np "$ranks" --bind-to none -x OPENBLAS_NUM_THREADS -x OMP_NUM_THREADS)
 [ "$(id -u)" -eq 0 ] && flags+=(--allow-run-as-root)
 [ "$ranks" -gt "$cores" ] && flags+=(--oversubscribe)
-exec mpirun "${flags[@]}" .build/release/noiseda train --set run.threads="$threads" "$@"
+exec mpirun "${flags[@]}" "$noiseda" train --set run.threads="$threads" "$@"

@@ -17,7 +17,8 @@ public enum CommError: Error, CustomStringConvertible, Equatable {
   public var description: String {
     switch self {
     case let .mpi(call, rank, code, message):
-      return "\(call) failed on rank \(rank) (MPI error \(code): \(message))"
+      let place = rank >= 0 ? " on rank \(rank)" : ""
+      return "\(call) failed\(place) (MPI error \(code): \(message))"
     case let .threadLevel(provided, required):
       return "the MPI library provides thread level \(provided) but NoiseDA needs \(required) "
         + "(MPI_THREAD_MULTIPLE): use an Open MPI built with thread support"

@@ -58,6 +58,9 @@ public protocol Communicator: AnyObject {
   func allGather(_ value: Double) throws -> [Double]
   /// Each rank's byte string (lengths may differ), indexed by rank.
   func allGather(_ bytes: [UInt8]) throws -> [[UInt8]]
+  /// Seconds any collective may stay in flight before this rank aborts the run (0 disables);
+  /// must exceed the longest legitimate wait, e.g. while rank 0 validates.
+  func setCollectiveTimeout(_ seconds: Double)
   /// A communicator over the same ranks whose collectives never match this one's, so another
   /// thread can run its own sequence of collectives (MPI_Comm_dup; collective).
   func duplicate() throws -> Communicator

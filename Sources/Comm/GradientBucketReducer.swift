@@ -57,8 +57,8 @@ public final class GradientBucketReducer {
     layout = try BucketLayout(counts: counts, bucketElements: BucketLayout.elements(forBytes: bucketBytes))
     self.progress = progress
     if communicator.size > 1 {
-      pipeline = try BucketPipeline(
-        communicator: communicator.duplicate(), buffers: buffers.map(\.pointer), layout: layout,
+      pipeline = BucketPipeline(
+        communicator: try communicator.duplicate(), buffers: buffers.map(\.pointer), layout: layout,
         progress: progress)
     } else {
       pipeline = nil
@@ -105,9 +105,7 @@ private final class BucketPipeline: @unchecked Sendable {
   private var stopped = false
   private var inFlight: [(bucket: Int, request: CommRequest)] = []
 
-  init(communicator: Communicator, buffers: [UnsafeMutablePointer<Float>], layout: BucketLayout, progress: ReductionProgress)
-    throws
-  {
+  init(communicator: Communicator, buffers: [UnsafeMutablePointer<Float>], layout: BucketLayout, progress: ReductionProgress) {
     self.communicator = communicator
     self.buffers = buffers
     self.layout = layout

@@ -54,6 +54,9 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     // Errors must come back to us rather than abort inside MPI with its own message.
     _ = MPI_Comm_set_errhandler(world, noiseda_mpi_errors_return())
     guard provided >= noiseda_mpi_thread_multiple() else {
+      // MPI cannot be initialised twice: end it now so later calls fail the same clear way.
+      _ = MPI_Finalize()
+      isFinalized = true
       throw CommError.threadLevel(provided: provided, required: noiseda_mpi_thread_multiple())
     }
     let instance = try MPICommunicator(comm: world, owned: false, watchdog: nil)
@@ -185,6 +188,8 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     return (0..<size).map { r in Array(gathered[Int(offsets[r])..<Int(offsets[r] + counts[r])]) }
   }
 
+  public func setCollectiveTimeout(_ seconds: Double) { watchdog.timeout = seconds }
+
   public func duplicate() throws -> Communicator {
     try checkAlive("MPI_Comm_dup")
     var copy: MPI_Comm? = noiseda_mpi_comm_null()
@@ -200,13 +205,15 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
   }
 
   /// Finalises MPI for the whole process (idempotent; later collectives throw `.finalized`).
+  /// MPI_Finalize synchronises with the other ranks, so it is watched like a collective.
   public func finalize() throws {
     Self.processLock.lock()
     defer { Self.processLock.unlock() }
     guard !Self.isFinalized else { return }
-    watchdog.timeout = 0
     Self.isFinalized = true
-    try Self.check(MPI_Finalize(), "MPI_Finalize", rank: rank)
+    let rc = watchdog.watch("MPI_Finalize") { MPI_Finalize() }
+    watchdog.timeout = 0
+    try Self.check(rc, "MPI_Finalize", rank: rank)
   }
 
   // MARK: Helpers

@@ -39,6 +39,9 @@ public final class SingleProcessCommunicator: Communicator {
 
   public func allGather(_ bytes: [UInt8]) throws -> [[UInt8]] { [bytes] }
 
+  /// Nothing to watch: one rank never waits for another.
+  public func setCollectiveTimeout(_ seconds: Double) {}
+
   public func duplicate() throws -> Communicator { SingleProcessCommunicator() }
 
   public func abort(_ message: String, code: Int32) -> Never {

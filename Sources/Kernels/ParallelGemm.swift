@@ -14,7 +14,9 @@ public enum ParallelGemm {
 
   /// Calls `body(worker, item)` for each item in `0..<items`; worker w (in 0..<workers(for:))
   /// gets items w, w + workers, … in order, so per-worker scratch and accumulators need no lock.
-  /// With more than one worker, kernels called from `body` must not thread themselves.
+  /// With more than one worker, kernels called from `body` must not thread themselves. Call it
+  /// from one thread at a time (the training thread): it sets OpenBLAS's process-wide thread
+  /// count to 1 for its duration and back to `Threading.count` after.
   public static func forEach(_ items: Int, _ body: (_ worker: Int, _ item: Int) -> Void) {
     let workers = workers(for: items)
     if workers == 1 {

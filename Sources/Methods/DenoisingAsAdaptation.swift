@@ -50,23 +50,70 @@ public final class DenoisingAsAdaptation: TrainingMethod {
   }
 
   public func losses(for batch: TrainingBatch, lambda: Double, using rng: inout PhiloxRandom) throws -> StepLosses {
+    let (xs, xr) = try inputs(batch)
+    // G on both domains in one pass.
+    let residuals = try restorer.residual(Tensor.concat([xs, xr], axis: 0))
+    let t = try terms(batch, residuals: residuals, using: &rng)
+    let total = try t.lossRes + t.lossDif * Float(lambda)
+    var scalars = t.scalars
+    scalars["lambda"] = lambda
+    scalars["loss"] = Double(total.item)
+    return StepLosses(total: total, scalars: scalars)
+  }
+
+  /// The method's health, measured on `batch` without changing any state but gradients (the
+  /// caller zeroes them after): `grad_res` and `grad_dif`, the norms of ∂L_Res/∂R and
+  /// ∂(λ·L_Dif)/∂R at the restorer's output R (which loss drives G); `real_slot_change`, the mean
+  /// |Δε_pos| when the real restored image in the positive condition is replaced by Gaussian
+  /// noise, relative to mean |ε_pos| (does ε_θ look at the real condition at all?).
+  public func diagnostics(for batch: TrainingBatch, lambda: Double, using rng: PhiloxRandom) throws -> [String: Double] {
+    let (xs, xr) = try inputs(batch)
+    let residuals = try Autograd.withoutGradients { try restorer.residual(Tensor.concat([xs, xr], axis: 0)) }
+    residuals.requiresGrad = true
+    func gradientNorm(_ loss: (Terms) throws -> Tensor) throws -> Double {
+      var draws = rng
+      residuals.grad = nil
+      try loss(try terms(batch, residuals: residuals, using: &draws)).backward()
+      return residuals.grad.map { g in g.values.reduce(0) { $0 + Double($1) * Double($1) }.squareRoot() } ?? 0
+    }
+    let gradRes = try gradientNorm { $0.lossRes }
+    let gradDif = try gradientNorm { $0.lossDif * Float(lambda) }
+    let (plain, noised) = try Autograd.withoutGradients { () -> (Tensor, Tensor) in
+      var a = rng, b = rng
+      return (try terms(batch, residuals: residuals, using: &a).positivePrediction,
+              try terms(batch, residuals: residuals, replaceRealWithNoise: true, using: &b).positivePrediction)
+    }
+    let change = zip(plain.values, noised.values).reduce(0.0) { $0 + Double(abs($1.0 - $1.1)) }
+    let size = plain.values.reduce(0.0) { $0 + Double(abs($1)) }
+    return ["grad_res": gradRes, "grad_dif": gradDif, "real_slot_change": change / max(size, 1e-12)]
+  }
+
+  /// x_s and x_r of a batch (x_r required), checking the unpaired extension has its clean images.
+  func inputs(_ batch: TrainingBatch) throws -> (Tensor, Tensor) {
     guard let xr = batch.realInput else {
       throw TensorError.invalidArgument(op: name, reason: "the batch has no real-domain images; set data.real to the real shards")
     }
-    let xs = batch.syntheticInput, ys = batch.syntheticTarget, n = batch.size
-    let y0: Tensor
-    if options.unpaired {
-      guard let clean = batch.clean else {
-        throw TensorError.invalidArgument(op: name, reason: "the batch has no clean images; set data.clean to the clean (MS-COCO) shards")
-      }
-      y0 = clean
-    } else {
-      y0 = ys
+    if options.unpaired && batch.clean == nil {
+      throw TensorError.invalidArgument(op: name, reason: "the batch has no clean images; set data.clean to the clean (MS-COCO) shards")
     }
+    return (batch.syntheticInput, xr)
+  }
 
-    // G on both domains in one pass.
-    let residuals = try restorer.residual(Tensor.concat([xs, xr], axis: 0)).split(sizes: [n, n], axis: 0)
-    let (rs, rr) = (residuals[0], residuals[1])
+  /// The two losses of one step, the positive noise prediction, and the logged values.
+  struct Terms {
+    let lossRes: Tensor
+    let lossDif: Tensor
+    let positivePrediction: Tensor
+    let scalars: [String: Double]
+  }
+
+  /// L_Res and L_Dif given the residuals R of [x_s; x_r] ([2B, 3, H, W]). With
+  /// `replaceRealWithNoise`, the real restored image in the positive condition is N(0, 1) noise.
+  func terms(_ batch: TrainingBatch, residuals: Tensor, replaceRealWithNoise: Bool = false, using rng: inout PhiloxRandom) throws -> Terms {
+    let xs = batch.syntheticInput, xr = batch.realInput!, ys = batch.syntheticTarget, n = batch.size
+    let y0 = options.unpaired ? batch.clean! : ys
+    let parts = try residuals.split(sizes: [n, n], axis: 0)
+    let (rs, rr) = (parts[0], parts[1])
     let restoredS = try xs + rs, restoredR = try xr + rr
     let lossRes = try charbonnierLoss(restoredS, ys, eps: 1e-3)
 
@@ -77,30 +124,30 @@ public final class DenoisingAsAdaptation: TrainingMethod {
     let noise = try Tensor(shape: [n, 1, 1, 1], values: gammas.map { (1 - $0).squareRoot() })
     let noisyTarget = try y0 * signal + epsilon * noise
 
-    let positive = try conditioned(noisyTarget, slots(restoredS, restoredR), using: &rng)
-    var scalars: [String: Double] = ["loss_res": Double(lossRes.item), "lambda": lambda]
-    let lossDif: Tensor
+    var probe = PhiloxRandom(seed: 0x5EA1)
+    let realCondition = replaceRealWithNoise ? Tensor.normal(restoredR.shape, using: &probe) : restoredR
+    let positive = try conditioned(noisyTarget, slots(restoredS, realCondition), using: &rng)
+    var scalars: [String: Double] = ["loss_res": Double(lossRes.item)]
+    let lossDif: Tensor, positivePrediction: Tensor
     if options.residualSwap && !options.unpaired {
       let negative = try conditioned(noisyTarget, slots(try xs + rr, try xr + rs), using: &rng)
       let predicted = try noisePredictor.predictNoise(Tensor.concat([positive, negative], axis: 0), gamma: gammas + gammas, using: &rng)
         .split(sizes: [n, n], axis: 0)
+      positivePrediction = predicted[0]
       let dPos = try mseLoss(predicted[0], epsilon), dNeg = try mseLoss(predicted[1], epsilon)
       let hinge = try (dPos - dNeg + options.margin).relu()
       lossDif = try (dPos + hinge) * 0.5
-      scalars["loss_mse"] = Double(dPos.item)
-      scalars["d_pos"] = Double(dPos.item)
       scalars["d_neg"] = Double(dNeg.item)
       scalars["hinge_active"] = hinge.item > 0 ? 1 : 0
-    } else {
-      let dPos = try mseLoss(noisePredictor.predictNoise(positive, gamma: gammas, using: &rng), epsilon)
-      lossDif = dPos
-      scalars["loss_mse"] = Double(dPos.item)
       scalars["d_pos"] = Double(dPos.item)
+    } else {
+      positivePrediction = try noisePredictor.predictNoise(positive, gamma: gammas, using: &rng)
+      lossDif = try mseLoss(positivePrediction, epsilon)
+      scalars["d_pos"] = Double(lossDif.item)
     }
+    scalars["loss_mse"] = scalars["d_pos"]
     scalars["loss_dif"] = Double(lossDif.item)
-    let total = try lossRes + lossDif * Float(lambda)
-    scalars["loss"] = Double(total.item)
-    return StepLosses(total: total, scalars: scalars)
+    return Terms(lossRes: lossRes, lossDif: lossDif, positivePrediction: positivePrediction, scalars: scalars)
   }
 
   /// γ per sample: t uniform in the step range, γ uniform between γ_t and γ_{t−1} (§1.4).

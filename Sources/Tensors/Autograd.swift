@@ -96,16 +96,28 @@ extension Tensor {
       }
     }
     accumulate(gradient.data, into: gradBuffer().data, count)
-    // Reverse topological order: a tensor comes after every op that consumed it, so a leaf is
-    // reached only when all contributions to its gradient have been added.
-    for t in order.reversed() {
-      guard let node = t.node else {
-        leafDone?(t)
-        continue
+    // A leaf's gradient is final once every op that consumed it has run its backward: count
+    // the consuming nodes per leaf, report the leaf when its count reaches zero.
+    var pending: [ObjectIdentifier: Int] = [:]
+    if leafDone != nil {
+      for t in order {
+        for input in t.node?.inputs ?? [] where input.requiresGrad && input.node == nil {
+          pending[ObjectIdentifier(input), default: 0] += 1
+        }
       }
+    }
+    for t in order.reversed() {
+      guard let node = t.node else { continue }
       if let g = t.grad { node.backward(g) }
       t.node = nil
       t.grad = nil  // an intermediate's gradient is consumed; leaves (no node) keep theirs
+      if let leafDone {
+        for input in node.inputs where input.requiresGrad && input.node == nil {
+          let id = ObjectIdentifier(input)
+          pending[id]! -= 1
+          if pending[id] == 0 { leafDone(input) }
+        }
+      }
     }
   }
 }

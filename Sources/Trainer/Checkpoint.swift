@@ -51,8 +51,8 @@ public enum Checkpoint {
         let group = try root.createGroup(network.role)
         try group.setAttribute("preset", network.preset)
         try group.setAttribute("adam_step", network.optimizer.stepCount)
-        try writeNamed(network.store.namedViews(of: network.store.values), into: group.createGroup("params"))
-        if let ema = network.ema { try writeNamed(ema.namedTensors(), into: group.createGroup("ema")) }
+        try WeightFile.write(network.store.namedViews(of: network.store.values), to: group.createGroup("params"))
+        if let ema = network.ema { try WeightFile.write(ema.namedTensors(), to: group.createGroup("ema")) }
         for (name, buffer) in [("adam_m", network.optimizer.firstMoment), ("adam_v", network.optimizer.secondMoment)] {
           try group.createDataset(name, of: Float.self, shape: [buffer.count]).write(UnsafeBufferPointer(start: buffer.pointer, count: buffer.count))
         }
@@ -93,8 +93,8 @@ public enum Checkpoint {
     defer { try? file.close() }
     for network in networks {
       let group = try file.root.group(network.role)
-      try readNamed(network.store.namedViews(of: network.store.values), from: group.group("params"), path: path)
-      if let ema = network.ema { try readNamed(ema.namedTensors(), from: group.group("ema"), path: path) }
+      try WeightFile.read(from: group.group("params"), into: network.store.namedViews(of: network.store.values), file: path)
+      if let ema = network.ema { try WeightFile.read(from: group.group("ema"), into: ema.namedTensors(), file: path) }
       network.optimizer.stepCount = try group.intAttribute("adam_step")
       for (name, buffer) in [("adam_m", network.optimizer.firstMoment), ("adam_v", network.optimizer.secondMoment)] {
         let dataset = try group.dataset(name)
@@ -121,6 +121,9 @@ public enum Checkpoint {
   /// Builds the restorer preset stored in `path` and loads its EMA weights when `ema` (and
   /// present), else its raw weights.
   public static func restorer(_ path: String, ema: Bool) throws -> SavedRestorer {
+    guard FileManager.default.fileExists(atPath: path) else {
+      throw TrainerError.checkpoint(path: path, reason: "does not exist; pass a step-N.h5 or best.h5 from a run folder")
+    }
     let file = try HDF5File.open(path)
     defer { try? file.close() }
     let root = try file.root
@@ -134,29 +137,9 @@ public enum Checkpoint {
     }
     let store = ParameterStore(module: network)
     let usedEMA = try ema && group.contains("ema")
-    try readNamed(store.namedViews(of: store.values), from: group.group(usedEMA ? "ema" : "params"), path: path)
+    try WeightFile.read(from: group.group(usedEMA ? "ema" : "params"), into: store.namedViews(of: store.values), file: path)
     var config = RunConfig()
     try config.merge(yaml: try root.dataset("config").readStrings().first ?? "", source: path)
     return SavedRestorer(network: network, store: store, step: try root.intAttribute("step"), usedEMA: usedEMA, config: config)
-  }
-
-  private static func writeNamed(_ tensors: [(String, Tensor)], into group: HDF5Group) throws {
-    for (name, t) in tensors {
-      try group.createDataset(name, of: Float.self, shape: t.shape).write(UnsafeBufferPointer(start: t.data, count: t.count))
-    }
-  }
-
-  private static func readNamed(_ tensors: [(String, Tensor)], from group: HDF5Group, path: String) throws {
-    for (name, t) in tensors {
-      guard try group.contains(name) else {
-        throw TrainerError.checkpoint(path: path, reason: "lacks parameter '\(name)'; it was written for another model preset")
-      }
-      let dataset = try group.dataset(name)
-      let shape = try dataset.shape()
-      guard shape == t.shape else {
-        throw TrainerError.checkpoint(path: path, reason: "parameter '\(name)' has shape \(shape), the model expects \(t.shape); check model.restorer / model.diffusion")
-      }
-      try dataset.read(into: UnsafeMutableBufferPointer(start: t.data, count: t.count))
-    }
   }
 }

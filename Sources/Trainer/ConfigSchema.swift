@@ -41,6 +41,7 @@ public enum ConfigSchema {
     ConfigKey(name: "data.patch", defaultValue: .int(128), help: "training crop size"),
     ConfigKey(name: "data.batch", defaultValue: .int(8), help: "images per rank per step (global batch = batch × ranks)"),
     ConfigKey(name: "data.sigma_range", defaultValue: .doubles([0, 75]), help: "AWGN σ range on the 0–255 scale, for pairs stored clean only"),
+    ConfigKey(name: "data.augment", defaultValue: .bool(true), help: "random dihedral transform per training crop (false: identity; with tiles the size of data.patch the crops are then rank-independent, so N ranks × batch B see what 1 rank × batch N·B sees)"),
     ConfigKey(name: "data.prefetch", defaultValue: .int(2), help: "batches prepared ahead by the loader thread"),
 
     ConfigKey(name: "optim.lr", defaultValue: .double(1e-4), help: "Adam learning rate (denoising config of the released code)"),
@@ -53,12 +54,16 @@ public enum ConfigSchema {
 
     ConfigKey(name: "train.steps", defaultValue: .int(1000), help: "optimizer steps to run"),
     ConfigKey(name: "train.log_every", defaultValue: .int(50), help: "steps between metric lines"),
+    ConfigKey(name: "train.diagnostics_every", defaultValue: .int(100), help: "every N steps (0: never) log the DA diagnostics: gradient norms reaching the restorer from L_Res and from λ·L_Dif, and how much ε_θ's prediction changes when the real condition is replaced by noise"),
     ConfigKey(name: "train.val_every", defaultValue: .int(500), help: "steps between validations (0: only at the end)"),
     ConfigKey(name: "train.checkpoint_every", defaultValue: .int(500), help: "steps between checkpoints (0: only at the end)"),
     ConfigKey(name: "train.keep_last", defaultValue: .int(3), help: "checkpoints kept besides best"),
+    ConfigKey(name: "train.verify_every", defaultValue: .int(0), help: "steps between checks that every rank holds bit-identical parameters of every network (a checksum all-gather; a mismatch stops the run; 0: only at start)"),
     ConfigKey(name: "train.max_bad_steps", defaultValue: .int(5), help: "non-finite steps in a row before the run stops"),
 
     ConfigKey(name: "dist.bucket_mb", defaultValue: .double(25), help: "gradient all-reduce bucket size in MiB"),
+    ConfigKey(name: "debug.nan_steps", defaultValue: .ints([]), help: "fault injection for tests: at these steps (counted from 1) the loss of rank debug.nan_rank is multiplied by NaN before backward"),
+    ConfigKey(name: "debug.nan_rank", defaultValue: .int(0), help: "the rank debug.nan_steps poisons"),
     ConfigKey(name: "dist.timeout", defaultValue: .double(600), help: "seconds a collective may wait before the run is aborted (a dead or hung rank); rank 0 validates meanwhile, so keep it above a validation pass"),
   ]
 

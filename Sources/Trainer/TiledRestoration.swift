@@ -1,6 +1,7 @@
 // TiledRestoration: inference on images of any size with bounded memory: the image is cut into
 // overlapping tiles, each restored with replicate padding to the network's size multiple, and
-// the tiles are blended with weights that ramp linearly across the overlap, so no seams show.
+// the tiles are blended with weights that ignore each tile's outer quarter-overlap (where it
+// lacks context) and ramp linearly across the middle, so no seams show.
 import Layers
 import Tensors
 
@@ -10,7 +11,7 @@ public struct TiledRestoration {
   public let overlap: Int
 
   /// Tiles of `tile` pixels (side) overlapping by `overlap` pixels.
-  public init(tile: Int = 256, overlap: Int = 32) {
+  public init(tile: Int = 512, overlap: Int = 64) {
     precondition(tile > 2 * overlap && overlap >= 0, "TiledRestoration: tile \(tile) must exceed twice the overlap \(overlap)")
     self.tile = tile
     self.overlap = overlap
@@ -24,13 +25,15 @@ public struct TiledRestoration {
     return out
   }
 
-  /// Blend weight of position `i` in a tile of length `n` that starts at `origin` of `size`:
-  /// a linear ramp over the overlap on sides that have a neighbour, 1 elsewhere.
+  /// Blend weight of position `i` in a tile of length `n` that starts at `origin` of `size`: on
+  /// sides with a neighbour, 0 over the outer quarter of the overlap (where the tile lacks
+  /// context), a linear ramp over its middle half, 1 beyond; neighbours' weights sum to 1.
   func weight(_ i: Int, n: Int, origin: Int, size: Int) -> Float {
     guard overlap > 0 else { return 1 }
+    func ramp(_ d: Int) -> Float { min(max((Float(d) + 0.5 - Float(overlap) / 4) / (Float(overlap) / 2), 0), 1) }
     var w: Float = 1
-    if origin > 0 && i < overlap { w = min(w, Float(i + 1) / Float(overlap + 1)) }
-    if origin + n < size && i >= n - overlap { w = min(w, Float(n - i) / Float(overlap + 1)) }
+    if origin > 0 { w = min(w, ramp(i)) }
+    if origin + n < size { w = min(w, ramp(n - 1 - i)) }
     return w
   }
 

@@ -20,7 +20,7 @@ public final class TrainingData {
               cursors: [String: LoaderCursor] = [:]) throws {
     let options = LoaderOptions(
       batchSize: config.int("data.batch"), patch: config.int("data.patch"),
-      range: config.string("method.task") == "denoise" ? .unit : .symmetric)
+      range: config.pixelRange, augment: config.bool("data.augment"))
     let sigma = config.doubles("data.sigma_range")
     guard sigma.count == 2, sigma[0] >= 0, sigma[0] <= sigma[1] else {
       throw ConfigError(description: "data.sigma_range = \(sigma) must be [lo, hi] with 0 ≤ lo ≤ hi (0–255 scale)")
@@ -61,4 +61,9 @@ public final class TrainingData {
 
   /// The pair loader's epoch counted from 1 (what the λ ramp of eq. 5 uses).
   public var epoch: Int { pairs.cursor.epoch + 1 }
+}
+
+extension RunConfig {
+  /// The task's pixel range (algorithms.md §1.1): [0, 1] for denoising, [−1, 1] for the others.
+  public var pixelRange: PixelRange { string("method.task") == "denoise" ? .unit : .symmetric }
 }

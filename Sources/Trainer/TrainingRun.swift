@@ -82,7 +82,7 @@ public final class TrainingRun {
     let decay = Float(config.double("ema.decay"))
     let restorerPreset = config.string("model.restorer")
     guard case .restorer = try ModelPresets.spec(named: restorerPreset) else {
-      throw ConfigError(description: "model.restorer = '\(restorerPreset)' is not a restorer preset; see `noiseda inspect model --list`")
+      throw ConfigError(description: "model.restorer = '\(restorerPreset)' is not a restorer preset; `noiseda inspect model --help` lists the presets")
     }
     let restorerNet = TrainedNetwork(
       role: "restorer", preset: restorerPreset, spec: try ModelPresets.spec(named: restorerPreset), learningRate: lr, eps: eps,
@@ -94,7 +94,7 @@ public final class TrainingRun {
     } else {
       let preset = config.string("model.diffusion")
       guard case .diffusion(var diffusionConfig) = try ModelPresets.spec(named: preset) else {
-        throw ConfigError(description: "model.diffusion = '\(preset)' is not a diffusion preset; see `noiseda inspect model --list`")
+        throw ConfigError(description: "model.diffusion = '\(preset)' is not a diffusion preset; `noiseda inspect model --help` lists the presets")
       }
       diffusionConfig.inChannels = 9
       diffusionConfig.dropout = Float(config.double("model.diffusion_dropout"))
@@ -138,7 +138,7 @@ public final class TrainingRun {
       if isRoot { log("resuming from \(resumeFrom) at step \(step)") }
     }
     rng = try rankState.map { try PhiloxRandom(state: $0.rng) } ?? RandomStreams(seed: seed, rank: comm.rank).stream("method")
-    try comm.verifySameState(checksum: networks.reduce(0) { $0 &* 31 &+ $1.checksum() }, configText: config.yaml)
+    try comm.verifySameState(checksum: TrainingRun.checksum(of: networks), configText: config.yaml)
 
     data = try TrainingData(
       config: config, seed: seed, rank: comm.rank, worldSize: comm.size, needsReal: methodName != "vanilla",
@@ -153,11 +153,16 @@ public final class TrainingRun {
       try Data(config.yaml.utf8).write(to: folder.appendingPathComponent("config.yaml"), options: .atomic)
       metrics = try MetricsLog(path: folder.appendingPathComponent("metrics.jsonl").path)
       let val = config.string("data.val")
-      validator = val.isEmpty ? nil : try Validator(folder: val, range: config.string("method.task") == "denoise" ? .unit : .symmetric)
+      validator = val.isEmpty ? nil : try Validator(folder: val, range: config.pixelRange)
     } else {
       metrics = nil
       validator = nil
     }
+  }
+
+  /// One checksum over the parameters of every network (what `verifySameState` compares).
+  static func checksum(of networks: [TrainedNetwork]) -> UInt64 {
+    networks.reduce(0) { $0 &* 31 &+ $1.checksum() }
   }
 
   /// The DA switches from the `da.*` keys.
@@ -194,24 +199,36 @@ public final class TrainingRun {
     let logEvery = max(config.int("train.log_every"), 1), valEvery = config.int("train.val_every")
     let saveEvery = config.int("train.checkpoint_every"), maxBad = max(config.int("train.max_bad_steps"), 1)
     let clip = Float(config.double("optim.grad_clip"))
+    let verifyEvery = config.int("train.verify_every")
+    let nanSteps = comm.rank == config.int("debug.nan_rank") ? Set(config.ints("debug.nan_steps")) : []
     let progress = ProgressLine(totalSteps: total)
+    let diagnosticsEvery = config.int("train.diagnostics_every")
     var skipped = 0, badInARow = 0, images = 0, stopped = false, lastLoss = Double.nan
-    var latest: [String: Double] = [:]
+    // Scalars summed (already averaged over ranks) since the last log line, with their counts.
+    var window: [String: (sum: Double, count: Int)] = [:]
     StopSignals.install()
     while step < total && !stopped {
+      let started = DispatchTime.now().uptimeNanoseconds
       let batch = try data.next()
       let lambda = lambda()
+      var diagnostics: [String: Double] = [:]
+      if diagnosticsEvery > 0 && (step + 1) % diagnosticsEvery == 0, let da = method as? DenoisingAsAdaptation {
+        diagnostics = try da.diagnostics(for: batch, lambda: lambda, using: rng)  // a copy: training draws stay the same
+      }
       networks.forEach { $0.store.zeroGrad() }
       let losses = try method.losses(for: batch, lambda: lambda, using: &rng)
-      let lossFinite = losses.total.item.isFinite
+      let scalars = losses.scalars.merging(diagnostics) { a, _ in a }
+      // debug.nan_steps: this rank's loss (and so every gradient) becomes NaN at those steps.
+      let loss = nanSteps.contains(step + 1) ? losses.total * Float.nan : losses.total
+      let lossFinite = loss.item.isFinite
       readiness.reset()
-      try losses.total.backward { [readiness, reducer] leaf in readiness.leafDone(leaf, reducer: reducer) }
+      try loss.backward { [readiness, reducer] leaf in readiness.leafDone(leaf, reducer: reducer) }
       try readiness.check()
-      try reducer.finish()
+      let reduction = try reducer.finish()
       // [any rank bad, any rank asked to stop, then the step's scalars summed over ranks].
-      let keys = losses.scalars.keys.sorted()
+      let keys = scalars.keys.sorted()
       var shared = [lossFinite && networks.allSatisfy { $0.gradientsAreFinite() } ? 0 : 1, StopSignals.isRequested ? 1 : 0]
-        + keys.map { losses.scalars[$0]! }
+        + keys.map { scalars[$0]! }
       try comm.allReduce(&shared, count: shared.count, op: .sum)
       step += 1
       stopped = shared[1] > 0
@@ -227,17 +244,35 @@ public final class TrainingRun {
       }
       badInARow = 0
       images += batch.size * comm.size
-      for (k, key) in keys.enumerated() { latest[key] = shared[2 + k] / Double(comm.size) }
-      lastLoss = latest["loss"] ?? latest["loss_res"] ?? .nan
+      for (k, key) in keys.enumerated() {
+        let old = window[key] ?? (0, 0)
+        window[key] = (old.sum + shared[2 + k] / Double(comm.size), old.count + 1)
+      }
       for network in networks {
         if clip > 0 { network.store.clipGradientNorm(maxNorm: clip) }
         network.optimizer.step()
         network.ema?.update()
       }
-      if comm.rank == 0 && (step % logEvery == 0 || step == total) {
-        let shown = ["loss", "loss_res", "loss_dif", "lambda"].compactMap { k in latest[k].map { (k == "lambda" ? "λ" : k, $0) } }
-        progress.show(step: step, firstStep: firstStep, images: images, values: shown)
-        metrics?.write(kind: "train", step: step, latest.mapValues { .number($0) }.merging(["skipped": .number(Double(skipped))]) { a, _ in a })
+      if verifyEvery > 0 && (step % verifyEvery == 0 || step == total) {
+        let sum = TrainingRun.checksum(of: networks)
+        try comm.verifySameState(checksum: sum, configText: config.yaml)
+        metrics?.write(kind: "verify", step: step, ["checksum": .text(String(sum, radix: 16)), "ranks": .number(Double(comm.size))])
+      }
+      // This rank's timings (rank 0's are logged): step wall time up to here, and the wait for
+      // gradient all-reduces after backward (the part not hidden behind it).
+      for (key, value) in [("step_s", Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9), ("comm_wait_s", reduction.finishWaitSeconds)] {
+        let old = window[key] ?? (0, 0)
+        window[key] = (old.sum + value, old.count + 1)
+      }
+      if step % logEvery == 0 || step == total {
+        let latest = window.mapValues { $0.sum / Double($0.count) }
+        window = [:]
+        lastLoss = latest["loss"] ?? latest["loss_res"] ?? .nan
+        if comm.rank == 0 {
+          let shown = ["loss", "loss_res", "loss_dif", "lambda"].compactMap { k in latest[k].map { (k == "lambda" ? "λ" : k, $0) } }
+          progress.show(step: step, firstStep: firstStep, images: images, values: shown)
+          metrics?.write(kind: "train", step: step, latest.mapValues { .number($0) }.merging(["skipped": .number(Double(skipped))]) { a, _ in a })
+        }
       }
       let validate = validator != nil && (step == total || valEvery > 0 && step % valEvery == 0)
       if validate || stopped || step == total || saveEvery > 0 && step % saveEvery == 0 {

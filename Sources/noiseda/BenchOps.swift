@@ -32,6 +32,8 @@ struct BenchOps: ParsableCommand {
 
   struct Report: Codable {
     let date: String, cpu: String, openblasCore: String, openblasConfig: String, threads: Int, repeats: Int
+    /// /proc/loadavg's 1-minute figure at the start: other processes competing for the cores.
+    let loadAverage: String
     let sgemm: GemmResult, sgemmConvShaped: GemmResult
     let conv2d: [ConvResult]
   }
@@ -40,6 +42,13 @@ struct BenchOps: ParsableCommand {
     guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
     guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
     guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
+    if let json {
+      let directory = URL(fileURLWithPath: json).deletingLastPathComponent().path
+      var isDirectory: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+        throw ValidationError("--json \(json): directory \(directory) does not exist; create it or choose another path")
+      }
+    }
   }
 
   func run() throws {
@@ -47,7 +56,11 @@ struct BenchOps: ParsableCommand {
     let cpu = Self.cpuModel()
     let date = ISO8601DateFormatter().string(from: Date())
     print("noiseda bench ops  \(date)")
-    print("CPU: \(cpu)")
+    #if DEBUG
+      print("warning: debug build, timings are meaningless (swift build -c release)")
+    #endif
+    let load = Self.loadAverage()
+    print("CPU: \(cpu), load average at start: \(load)")
     print("OpenBLAS core: \(BLASSetup.coreName) (\(BLASSetup.configuration)), threads: \(threads)")
     let s = Self.gemmSize
     let roof = measureGemm(m: s, n: s, k: s)
@@ -71,13 +84,13 @@ struct BenchOps: ParsableCommand {
     if let json {
       let report = Report(
         date: date, cpu: cpu, openblasCore: BLASSetup.coreName, openblasConfig: BLASSetup.configuration,
-        threads: threads, repeats: repeats, sgemm: roof, sgemmConvShaped: convShaped, conv2d: results)
+        threads: threads, repeats: repeats, loadAverage: load, sgemm: roof, sgemmConvShaped: convShaped, conv2d: results)
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
       do {
         try encoder.encode(report).write(to: URL(fileURLWithPath: json))
       } catch {
-        throw ValidationError("cannot write --json \(json): \(error.localizedDescription)")
+        throw BenchOutputError(description: "cannot write --json \(json): \(error.localizedDescription)")
       }
       print("wrote \(json)")
     }
@@ -129,12 +142,28 @@ struct BenchOps: ParsableCommand {
       fractionOfSgemm: bothGflops / roofline)
   }
 
-  /// The CPU's model name from /proc/cpuinfo ("unknown" elsewhere).
+  /// A results file that could not be written (one line, after the measurements).
+  struct BenchOutputError: Error, CustomStringConvertible {
+    let description: String
+  }
+
+  /// The 1-minute load average from /proc/loadavg ("unknown" elsewhere).
+  static func loadAverage() -> String {
+    guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return "unknown" }
+    return text.split(separator: " ").first.map(String.init) ?? "unknown"
+  }
+
+  /// The CPU's model name, family and model number from /proc/cpuinfo ("unknown" elsewhere).
   static func cpuModel() -> String {
     guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown" }
-    for line in text.split(separator: "\n") where line.hasPrefix("model name") {
-      if let colon = line.firstIndex(of: ":") { return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces) }
+    var fields: [String: String] = [:]
+    for line in text.split(separator: "\n") {
+      guard let colon = line.firstIndex(of: ":") else { continue }
+      let key = line[..<colon].trimmingCharacters(in: .whitespaces)
+      if fields[key] == nil { fields[key] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces) }
     }
-    return "unknown"
+    let name = fields["model name"] ?? "unknown"
+    guard let family = fields["cpu family"], let model = fields["model"] else { return name }
+    return "\(name) (family \(family), model \(model))"
   }
 }

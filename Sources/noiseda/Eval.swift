@@ -19,8 +19,8 @@ struct Eval: ParsableCommand {
 
   func run() throws {
     let saved = try Checkpoint.restorer(checkpoint, ema: !noEMA)
-    if let warning = EMAWarning.text(saved) { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
-    let range: PixelRange = saved.config.string("method.task") == "denoise" ? .unit : .symmetric
+    if let warning = saved.emaWarning { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
+    let range = saved.pixelRange
     let result = try Validator(folder: data, range: range).run(saved.network)
     for (i, q) in result.images.enumerated() {
       print(String(format: "image %3d  PSNR %6.2f dB  SSIM %.4f (RGB)   PSNR %6.2f dB  SSIM %.4f (Y)", i, q.psnrRGB, q.ssimRGB, q.psnrY, q.ssimY))

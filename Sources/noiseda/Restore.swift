@@ -18,9 +18,9 @@ struct Restore: ParsableCommand {
   @Flag(name: .customLong("no-ema"), help: "Use the raw weights instead of the EMA copy.")
   var noEMA = false
   @Option(help: "Tile side for large images.")
-  var tile: Int = 256
+  var tile: Int = 512
   @Option(help: "Overlap between tiles, blended linearly.")
-  var overlap: Int = 32
+  var overlap: Int = 64
 
   func validate() throws {
     guard tile > 2 * overlap, overlap >= 0 else { throw ValidationError("--tile \(tile) must exceed twice --overlap \(overlap)") }
@@ -28,8 +28,8 @@ struct Restore: ParsableCommand {
 
   func run() throws {
     let saved = try Checkpoint.restorer(checkpoint, ema: !noEMA)
-    if let warning = EMAWarning.text(saved) { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
-    let range: PixelRange = saved.config.string("method.task") == "denoise" ? .unit : .symmetric
+    if let warning = saved.emaWarning { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
+    let range = saved.pixelRange
     var isFolder: ObjCBool = false
     guard FileManager.default.fileExists(atPath: input, isDirectory: &isFolder) else {
       throw ValidationError("--input \(input) does not exist")

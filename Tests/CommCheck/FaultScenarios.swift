@@ -39,9 +39,10 @@ func checkMismatch(_ comm: Communicator) throws {
   say(comm, "mismatch PASS (broadcast from rank 0, checksum and config mismatches named, agree)")
 }
 
-/// The last rank kills itself (SIGKILL, or exit status 1 when `how` is "exit") while the
-/// others are inside all-reduces (`path` "blocking") or waiting on bucketed reductions
-/// ("bucketed"); the survivors must be ended by mpirun or the watchdog.
+/// The last rank kills itself (SIGKILL; exit status 1 when `how` is "exit"; status 0 without
+/// MPI_Finalize when "exit0") while the others are inside all-reduces (`path` "blocking") or
+/// waiting on bucketed reductions ("bucketed"); the survivors must be ended by mpirun or the
+/// watchdog.
 func runDyingRank(_ comm: Communicator, how: String, path: String) throws -> Never {
   let count = 1 << 20
   let buffer = UnsafeMutablePointer<Float>.allocate(capacity: count)
@@ -54,6 +55,7 @@ func runDyingRank(_ comm: Communicator, how: String, path: String) throws -> Nev
     if comm.rank == victim, step == 5 {
       say(comm, "dying now (\(how)) at step \(step)")
       if how == "exit" { exit(1) }
+      if how == "exit0" { exit(0) }
       kill(getpid(), SIGKILL)
     }
     if path == "bucketed" {
@@ -70,8 +72,10 @@ func runDyingRank(_ comm: Communicator, how: String, path: String) throws -> Nev
 
 /// The last rank stays alive but never enters the next collective (a hang or a different code
 /// path) while the others wait in a barrier (`path` "blocking") or on a bucketed reduction
-/// ("bucketed"); the collective watchdog must abort them.
-func runStalledRank(_ comm: Communicator, path: String) throws -> Never {
+/// ("bucketed"); the collective watchdog must abort them. `timeout` (seconds), when given, is
+/// set through `setCollectiveTimeout`; otherwise NOISEDA_COLLECTIVE_TIMEOUT applies.
+func runStalledRank(_ comm: Communicator, path: String, timeout: Double?) throws -> Never {
+  if let timeout { comm.setCollectiveTimeout(timeout) }
   let count = 100_003
   let buffer = UnsafeMutablePointer<Float>.allocate(capacity: count)
   fill(buffer, count: count, rank: comm.rank)

@@ -32,8 +32,9 @@ private struct SimulatedBackward {
 }
 
 /// Times compute alone, all-reduce alone, compute then all-reduce, and the two overlapped
-/// modes (median of `repeats`); checks the overlapped result and that the dedicated thread
-/// completed buckets before `finish()`.
+/// modes, interleaved round by round so drifting machine load hits all five alike (median of
+/// `repeats` rounds, slowest rank); checks each overlapped result and that the dedicated
+/// thread completed buckets before `finish()`.
 func checkOverlap(_ comm: Communicator, megabytes: Int, bucketMegabytes: Int, gemms: Int, repeats: Int) throws {
   Threading.setCount(1)
   let total = megabytes * 1024 * 1024 / 4
@@ -47,53 +48,56 @@ func checkOverlap(_ comm: Communicator, megabytes: Int, bucketMegabytes: Int, ge
   defer { backward.scratch.deallocate() }
   for i in 0..<(3 * 192 * 192) { backward.scratch[i] = Float(i % 17) / 17 }
 
-  func timed(_ body: () throws -> Void) throws -> Double {
-    var times: [Double] = []
-    for _ in 0..<repeats {
-      try comm.barrier()
-      let t0 = now()
-      try body()
-      times.append(now() - t0)
-    }
-    // The slowest rank's median: a step ends when every rank is done.
-    return try comm.allGather(times.sorted()[times.count / 2]).max()!
+  let modes: [ReductionProgress] = [.default, .callerPolls]
+  let reducers = try modes.map {
+    try GradientBucketReducer(communicator: comm, buffers: pairs, bucketBytes: bucketBytes, progress: $0)
   }
   let reduceAll = { for p in pairs { try comm.allReduceAverage(p.pointer, count: p.count) } }
-  let compute = try timed { try backward.run(buffers, reducer: nil) }
-  let communicate = try timed(reduceAll)
-  let serial = try timed {
-    try backward.run(buffers, reducer: nil)
-    try reduceAll()
+  let variants: [(name: String, run: () throws -> Int?)] = [
+    ("compute alone", { try backward.run(buffers, reducer: nil); return nil }),
+    ("all-reduce alone", { try reduceAll(); return nil }),
+    ("compute, then all-reduce", { try backward.run(buffers, reducer: nil); try reduceAll(); return nil }),
+  ] + zip(modes, reducers).map { mode, reducer in
+    ("\(mode)", { try backward.run(buffers, reducer: reducer); return try reducer.finish().completedBeforeFinish })
   }
-  var lines = [
-    String(format: "compute %.1f ms, all-reduce %.1f ms, compute then all-reduce %.1f ms", compute * 1e3, communicate * 1e3, serial * 1e3)
-  ]
-  for mode in [ReductionProgress.default, .callerPolls] {
-    let reducer = try GradientBucketReducer(communicator: comm, buffers: pairs, bucketBytes: bucketBytes, progress: mode)
-    var early: [Int] = []
-    let overlapped = try timed {
-      try backward.run(buffers, reducer: reducer)
-      early.append(try reducer.finish().completedBeforeFinish)
+  var times = [[Double]](repeating: [], count: variants.count)
+  var early = [[Int]](repeating: [], count: variants.count)
+  for round in 0..<repeats {
+    for (v, variant) in variants.enumerated() {
+      try comm.barrier()
+      let t0 = now()
+      if let done = try variant.run() { early[v].append(done) }
+      times[v].append(now() - t0)
+      if round == repeats - 1, v >= 3 { try checkMean(buffers, counts: counts, comm: comm, what: variant.name) }
     }
-    let hidden = (serial - overlapped) / communicate
-    lines.append(
-      String(format: "%@: %.1f ms, hidden %.0f%% of the all-reduce, buckets done before finish %@ of %d",
-        "\(mode)", overlapped * 1e3, hidden * 100, early.map(String.init).joined(separator: "/"), layout.buckets.count))
-    let inverse = 1 / Float(comm.size)
-    for (n, buffer) in buffers.enumerated() {
-      for i in 0..<counts[n] {
-        let sum = (0..<comm.size).reduce(Float(0)) { $0 + contribution(rank: $1, index: i, salt: n) }
-        let expected = comm.size > 1 ? sum * inverse : sum
-        try expect(buffer[i] == expected, "overlapped mean (\(mode)): network \(n) element \(i) is \(buffer[i]), expected \(expected)")
-      }
-    }
-    if mode == .default, comm.size > 1 {
-      try expect(early.contains { $0 > 0 }, "the reducer thread completed no bucket during backward (\(early))")
-    }
+  }
+  // The slowest rank's median: a step ends when every rank is done.
+  let medians = try times.map { try comm.allGather($0.sorted()[$0.count / 2]).max()! }
+  if comm.size > 1 {
+    try expect(early[3].contains { $0 > 0 }, "the reducer thread completed no bucket during backward (\(early[3]))")
   }
   if comm.rank == 0 {
-    print("overlap: \(comm.size) ranks, \(megabytes) MB of gradients in \(layout.buckets.count) buckets of \(bucketMegabytes) MB, \(gemms) GEMMs per bucket")
-    for line in lines { print("  " + line) }
+    print("overlap: \(comm.size) ranks, \(megabytes) MB of gradients in \(layout.buckets.count) buckets of \(bucketMegabytes) MB, \(gemms) GEMMs per bucket, median of \(repeats)")
+    for (v, variant) in variants.enumerated() {
+      var line = String(format: "  %@: %.1f ms", variant.name, medians[v] * 1e3)
+      if v >= 3 {
+        line += String(format: ", hidden %.0f%% of the all-reduce", (medians[2] - medians[v]) / medians[1] * 100)
+        line += ", buckets done before finish \(early[v].map(String.init).joined(separator: "/")) of \(layout.buckets.count)"
+      }
+      print(line)
+    }
   }
   say(comm, "overlap PASS")
+}
+
+/// Checks that every element holds the mean over ranks of their contributions.
+private func checkMean(_ buffers: [UnsafeMutablePointer<Float>], counts: [Int], comm: Communicator, what: String) throws {
+  let inverse = 1 / Float(comm.size)
+  for (n, buffer) in buffers.enumerated() {
+    for i in 0..<counts[n] {
+      let sum = (0..<comm.size).reduce(Float(0)) { $0 + contribution(rank: $1, index: i, salt: n) }
+      let expected = comm.size > 1 ? sum * inverse : sum
+      try expect(buffer[i] == expected, "overlapped mean (\(what)): network \(n) element \(i) is \(buffer[i]), expected \(expected)")
+    }
+  }
 }

@@ -116,6 +116,27 @@ func checkBroadcast(_ comm: Communicator) throws {
   let strings = try comm.allGather(Array(String(repeating: "r\(comm.rank)", count: comm.rank).utf8))
   let expected = (0..<comm.size).map { Array(String(repeating: "r\($0)", count: $0).utf8) }
   try expect(strings == expected, "byte-string all-gather gave \(strings)")
+  try checkMPIErrorReturns(comm)
   try comm.barrier()
   say(comm, "broadcast PASS (float and byte broadcasts from every root, all-gathers, barrier)")
+}
+
+/// A real MPI error (a broadcast whose receiver expects fewer elements than the root sends:
+/// MPI_ERR_TRUNCATE) comes back as CommError.mpi naming the call and the rank, on a duplicate
+/// communicator so the world stays usable. Two ranks only: with more, Open MPI's broadcast
+/// trees relay through ranks and an erroneous broadcast may hang instead.
+private func checkMPIErrorReturns(_ comm: Communicator) throws {
+  guard comm.size == 2 else { return }
+  let scratch = try comm.duplicate()
+  var values = [Float](repeating: 1, count: 64)
+  let truncated = comm.size - 1
+  let count = comm.rank == truncated ? 8 : 64
+  do {
+    try values.withUnsafeMutableBufferPointer { try scratch.broadcast($0.baseAddress!, count: count, root: 0) }
+    try expect(comm.rank != truncated, "a truncated broadcast raised no error on rank \(comm.rank)")
+  } catch let error as CommError {
+    guard case let .mpi(call, rank, _, _) = error else { throw error }
+    try expect(call == "MPI_Bcast" && rank == truncated, "truncated broadcast reported as \(error)")
+    say(comm, "MPI error returned as: \(error)")
+  }
 }

@@ -1,7 +1,7 @@
 // CommCheck: multi-rank checks of the Comm target, run by launch/test.sh under
 // `mpirun -np 2` and `-np 3` (and without mpirun for `single`). One scenario per run:
 //   allreduce | broadcast | mismatch | overlap [MB bucketMB gemms repeats] | single
-//   | die kill|exit blocking|bucketed | stall blocking|bucketed
+//   | die kill|exit|exit0 blocking|bucketed | stall blocking|bucketed [seconds]
 // Exit status 0 means every rank passed; any failure exits 1 and mpirun ends the job.
 import Comm
 import Foundation
@@ -29,11 +29,12 @@ do {
     case "die":
       try runDyingRank(comm, how: arguments.count > 1 ? arguments[1] : "kill", path: arguments.count > 2 ? arguments[2] : "blocking")
     default:
-      try runStalledRank(comm, path: arguments.count > 1 ? arguments[1] : "blocking")
+      try runStalledRank(
+        comm, path: arguments.count > 1 ? arguments[1] : "blocking", timeout: arguments.count > 2 ? Double(arguments[2]) : nil)
     }
   default:
     FileHandle.standardError.write(
-      Data("usage: CommCheck allreduce|broadcast|mismatch|overlap [MB bucketMB gemms repeats]|single|die kill|exit blocking|bucketed|stall blocking|bucketed\n".utf8))
+      Data("usage: CommCheck allreduce|broadcast|mismatch|overlap [MB bucketMB gemms repeats]|single|die kill|exit|exit0 blocking|bucketed|stall blocking|bucketed [seconds]\n".utf8))
     exit(2)
   }
   try comm.finalize()

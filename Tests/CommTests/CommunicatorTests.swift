@@ -52,6 +52,16 @@ final class CommunicatorTests: XCTestCase {
     XCTAssertTrue(error.description.hasPrefix("rank(s) 1, 3 hold a different config than rank 0"))
   }
 
+  func testErrorsAreOneLineNamingCallAndRank() {
+    let error = CommError.mpi(call: "MPI_Allreduce", rank: 2, code: 15, message: "MPI_ERR_TRUNCATE: message truncated")
+    XCTAssertEqual(error.description, "MPI_Allreduce failed on rank 2 (MPI error 15: MPI_ERR_TRUNCATE: message truncated)")
+    let early = CommError.mpi(call: "MPI_Init_thread", rank: -1, code: 1, message: "x")
+    XCTAssertEqual(early.description, "MPI_Init_thread failed (MPI error 1: x)")
+    for error in [error, early, .threadLevel(provided: 1, required: 3), .finalized(call: "MPI_Bcast")] {
+      XCTAssertFalse(error.description.contains("\n"))
+    }
+  }
+
   func testParameterChecksumSeesEveryBitAndTheSplit() {
     var values: [Float] = (0..<1001).map { Float($0) * 0.37 - 100 }
     func sum(_ v: [Float], split: Int) -> UInt64 {

@@ -17,11 +17,19 @@ final class ModelForwardTests: XCTestCase {
     return (module, store, spec)
   }
 
+  /// Every preset at 64, 96 and 128 px. Debug builds (where the vectorised exp behind SiLU is
+  /// not optimised and a 62 M-parameter forward at 128 px takes minutes) check the presets
+  /// above 3 M parameters at 64 px only; `swift test -c release` checks all sizes of all.
   func testEveryPresetKeepsTheImageShape() throws {
     for name in ModelPresets.names {
       let (module, _, spec) = try make(name, seed: 1)
       module.eval()
-      for size in [64, 96, 128] {
+      #if DEBUG
+        let sizes = module.parameterCount > 3_000_000 ? [64] : [64, 96, 128]
+      #else
+        let sizes = [64, 96, 128]
+      #endif
+      for size in sizes {
         var rng = PhiloxRandom(seed: 2)
         let x = Tensor.uniform([1, spec.inChannels, size, size], 0, 1, using: &rng)
         let y: Tensor = try Autograd.withoutGradients {
@@ -116,11 +124,11 @@ final class ModelForwardTests: XCTestCase {
     let (module, store, _) = try make("unet-tiny", seed: 5)
     let net = try XCTUnwrap(module as? RestorerUNet)
     var rng = PhiloxRandom(seed: 6)
-    let clean = Tensor.uniform([2, 3, 16, 16], 0, 1, using: &rng)
-    let noisy = try clean + Tensor.normal([2, 3, 16, 16], std: 0.1, using: &rng)
-    let adam = Adam(store: store, learningRate: 2e-3)
+    let clean = Tensor.uniform([2, 3, 12, 12], 0, 1, using: &rng)
+    let noisy = try clean + Tensor.normal([2, 3, 12, 12], std: 0.1, using: &rng)
+    let adam = Adam(store: store, learningRate: 3e-3)
     var first: Float = 0, last: Float = 0
-    for step in 0..<400 {
+    for step in 0..<500 {
       store.zeroGrad()
       let loss = try mseLoss(try net(noisy), clean)
       try loss.backward()
@@ -135,15 +143,15 @@ final class ModelForwardTests: XCTestCase {
     let (module, store, _) = try make("diffusion-tiny", seed: 7)
     let net = try XCTUnwrap(module as? DiffusionUNet)
     var rng = PhiloxRandom(seed: 8)
-    let clean = Tensor.uniform([2, 3, 16, 16], 0, 1, using: &rng)
-    let noise = Tensor.normal([2, 3, 16, 16], using: &rng)
+    let clean = Tensor.uniform([2, 3, 8, 8], 0, 1, using: &rng)
+    let noise = Tensor.normal([2, 3, 8, 8], using: &rng)
     let gammas: [Float] = [0.3, 0.8]
     let g = try Tensor(shape: [2, 1, 1, 1], values: gammas)
     let noisy = try (try clean * g.sqrt()) + (try noise * (1 - g).sqrt())
     let input = try Tensor.concat([noisy, clean, clean], axis: 1)
     let adam = Adam(store: store, learningRate: 1e-3)
     var losses: [Float] = []
-    for _ in 0..<60 {
+    for _ in 0..<40 {
       store.zeroGrad()
       let loss = try mseLoss(try net(input, gammas: gammas, using: &rng), noise)
       try loss.backward()

@@ -92,6 +92,65 @@ final class DenoisingAsAdaptationTests: XCTestCase {
     }
   }
 
+  func testChannelShuffleOrderVariesAcrossSamplesWhenOn() {
+    var rng = PhiloxRandom(seed: 12)
+    let on = ChannelShuffle(batch: 16, enabled: true, using: &rng).swapped
+    XCTAssert(on.contains(true) && on.contains(false), "\(on)")
+    XCTAssertEqual(ChannelShuffle(batch: 16, enabled: false, using: &rng).swapped, [Bool](repeating: false, count: 16))
+  }
+
+  /// Without shuffling, the diffusion net's input is [ỹ, ŷ_s, ŷ_r] for the positive half and
+  /// [ỹ, x_s + R_r, x_r + R_s] for the negative half.
+  func testResidualSwapBuildsTheCrossedConditions() throws {
+    var options = AdaptationOptions()
+    options.channelShuffle = false
+    let g = TinyRestorer(seed: 13), eps = RecordingNoisePredictor(TinyNoisePredictor(seed: 14))
+    let b = batch(2)
+    var rng = PhiloxRandom(seed: 15)
+    _ = try DenoisingAsAdaptation(restorer: g, noisePredictor: eps, options: options).losses(for: b, lambda: 0.1, using: &rng)
+    let input = try XCTUnwrap(eps.lastInput)
+    XCTAssertEqual(input.shape, [4, 9, 5, 4])
+    let xs = b.syntheticInput, xr = b.realInput!
+    let rs = try g.residual(xs), rr = try g.residual(xr)
+    let expected: [(Int, Range<Int>, Tensor)] = [
+      (0, 3..<6, try xs + rs), (0, 6..<9, try xr + rr),  // positive: ŷ_s, ŷ_r
+      (2, 3..<6, try xs + rr), (2, 6..<9, try xr + rs),  // negative: x_s + R_r, x_r + R_s
+    ]
+    for (first, channels, want) in expected {
+      let got = try input.slice(axis: 0, range: first..<first + 2).slice(axis: 1, range: channels)
+      XCTAssertEqual(got.values, want.values, "samples \(first)…, channels \(channels)")
+    }
+  }
+
+  /// The hinge max(d_pos − d_neg + δ, 0): zero (no gradient) when d_neg ≥ d_pos + δ.
+  func testHingeIsZeroWhenNegativesAreFarEnough() throws {
+    var options = AdaptationOptions()
+    options.margin = -1000
+    let da = try DenoisingAsAdaptation(restorer: TinyRestorer(seed: 3), noisePredictor: TinyNoisePredictor(seed: 4), options: options)
+    var rng = PhiloxRandom(seed: 6)
+    let s = try da.losses(for: batch(), lambda: 0.3, using: &rng).scalars
+    XCTAssertEqual(s["hinge_active"], 0)
+    XCTAssertEqual(s["loss_dif"]!, s["d_pos"]! / 2, accuracy: 1e-6)
+  }
+
+  func testDiagnosticsSeparateTheLossesAndProbeTheRealSlot() throws {
+    let g = TinyRestorer(seed: 21), eps = TinyNoisePredictor(seed: 22)
+    let da = try DenoisingAsAdaptation(restorer: g, noisePredictor: eps, options: AdaptationOptions())
+    let rng = PhiloxRandom(seed: 23)
+    let off = try da.diagnostics(for: batch(), lambda: 0, using: rng)
+    XCTAssertEqual(off["grad_dif"], 0)
+    XCTAssertGreaterThan(off["grad_res"]!, 0)
+    XCTAssertGreaterThan(off["real_slot_change"]!, 0)
+    let on = try da.diagnostics(for: batch(), lambda: 0.5, using: rng)
+    XCTAssertGreaterThan(on["grad_dif"]!, 0)
+    XCTAssertEqual(on["grad_res"]!, off["grad_res"]!, accuracy: 1e-9)
+    // When only the synthetic condition is fed, the real image never reaches ε_θ.
+    var options = AdaptationOptions()
+    options.conditions = .synthetic
+    let synthetic = try DenoisingAsAdaptation(restorer: g, noisePredictor: eps, options: options)
+    XCTAssertEqual(try synthetic.diagnostics(for: batch(), lambda: 0.5, using: rng)["real_slot_change"], 0)
+  }
+
   func testMissingDomainsAndBadRangesAreErrors() throws {
     let g = TinyRestorer(seed: 1), eps = TinyNoisePredictor(seed: 1)
     var options = AdaptationOptions()

@@ -32,3 +32,14 @@ final class TinyNoisePredictor: NoisePredictor {
     return out
   }
 }
+
+/// Wraps a noise predictor and keeps the last input it was given.
+final class RecordingNoisePredictor: NoisePredictor {
+  let inner: NoisePredictor
+  var lastInput: Tensor?
+  init(_ inner: NoisePredictor) { self.inner = inner }
+  func predictNoise(_ input: Tensor, gamma: [Float], using rng: inout PhiloxRandom) throws -> Tensor {
+    lastInput = input
+    return try inner.predictNoise(input, gamma: gamma, using: &rng)
+  }
+}

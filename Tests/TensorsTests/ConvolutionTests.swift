@@ -95,6 +95,11 @@ final class ConvolutionTests: XCTestCase {
       ([2, 6, 5, 7], [3, 6, 1, 1], 1, 0, .zeros, 1, true),
       ([2, 3, 7, 7], [2, 3, 1, 3], 2, 0, .zeros, 1, false),
       ([1, 3, 9, 7], [5, 3, 3, 3], 1, 1, .reflect, 1, true),
+      // More channels, non-square kernels, padding beyond the kernel's reach.
+      ([2, 16, 9, 7], [5, 16, 3, 3], 1, 1, .zeros, 1, true),
+      ([1, 16, 6, 11], [4, 16, 2, 3], 1, 2, .reflect, 1, false),
+      ([2, 32, 5, 8], [6, 16, 3, 3], 1, 0, .replicate, 2, true),
+      ([3, 16, 4, 3], [3, 16, 5, 5], 1, 2, .replicate, 1, true),
     ]
     for (k, (xs, ws, s, p, mode, groups, hasBias)) in cases.enumerated() {
       let x = randomTensor(xs, seed: UInt64(10 + k))
@@ -106,18 +111,53 @@ final class ConvolutionTests: XCTestCase {
   }
 
   func testConv2dBandsMatchDirectLoops() throws {
-    // Large enough that the column matrix is split into several bands of output rows; batch 1
-    // runs the images one after another on threaded kernels, batch 2 one image per thread.
+    // Large enough that the column matrix is split into several bands of output rows at
+    // strides 1 and 2; batch 1 runs the images one after another on threaded kernels, batch 2
+    // one image per thread.
     for batch in [1, 2] {
-      try checkBands(batch: batch)
+      for stride in [1, 2] {
+        let x = randomTensor([batch, 64, 130, 33], seed: 3)
+        let w = randomTensor([4, 64, 3, 3], in: -0.1...0.1, seed: 4)
+        let y = try conv2d(x, weight: w, bias: nil, stride: stride, padding: 1, paddingMode: .replicate)
+        assertClose(
+          y, directConv(x, w, nil, stride: stride, padding: 1, mode: .replicate, groups: 1),
+          "banded, batch \(batch), stride \(stride)")
+      }
     }
   }
 
-  private func checkBands(batch: Int) throws {
-    let x = randomTensor([batch, 64, 70, 33], seed: 3)
-    let w = randomTensor([8, 64, 3, 3], in: -0.1...0.1, seed: 4)
-    let y = try conv2d(x, weight: w, bias: nil, padding: 1, paddingMode: .replicate)
-    assertClose(y, directConv(x, w, nil, stride: 1, padding: 1, mode: .replicate, groups: 1), "banded, batch \(batch)")
+  func testSingleImageBandsMatchBatchedBackward() throws {
+    // Batch 1 spreads the bands of one image over the threads (col2im in two phases, even
+    // bands then odd); batch 2 gives each thread a whole image. Both must give the same
+    // gradients for the same image, at every element, band borders included.
+    for mode in PaddingMode.allCases {
+      for (stride, kernel) in [(1, 3), (2, 3), (1, 1)] {
+        let (c, h, w) = kernel == 1 ? (16, 300, 64) : (64, 61 * stride, 16)
+        let single = randomTensor([1, c, h, w], seed: 5)
+        let pair = try Tensor(shape: [2, c, h, w], values: single.values + single.values)
+        let weight = randomTensor([3, c, kernel, kernel], in: -0.1...0.1, seed: 6)
+        let padding = kernel / 2
+        var grads: [(x: [Float], w: [Float])] = []
+        for x in [single, pair] {
+          x.requiresGrad = true
+          weight.requiresGrad = true
+          weight.grad = nil
+          let y = try conv2d(x, weight: weight, bias: nil, stride: stride, padding: padding, paddingMode: mode)
+          let dy = randomTensor([1] + Array(y.shape.dropFirst()), seed: 7)
+          let dyAll = x.shape[0] == 1 ? dy : try Tensor(shape: y.shape, values: dy.values + dy.values)
+          try y.backward(gradient: dyAll)
+          grads.append((Array(x.grad!.values.prefix(single.count)), weight.grad!.values))
+        }
+        for i in 0..<single.count {
+          XCTAssertEqual(grads[0].x[i], grads[1].x[i], accuracy: 1e-4, "\(mode) s\(stride) k\(kernel) dX[\(i)]")
+        }
+        for i in 0..<weight.count {
+          XCTAssertEqual(
+            2 * grads[0].w[i], grads[1].w[i], accuracy: 1e-4 * max(1, abs(grads[1].w[i])),
+            "\(mode) s\(stride) k\(kernel) dW[\(i)]")
+        }
+      }
+    }
   }
 
   func testConvTranspose2dMatchesDirectLoops() throws {
@@ -171,6 +211,11 @@ final class ConvolutionTests: XCTestCase {
       try checkConv([2, 2, 7, 5], [3, 2, 3, 3], bias: true, padding: 1, mode: mode)
       try checkConv([2, 2, 7, 5], [3, 2, 3, 3], bias: false, stride: 2, padding: 2, mode: mode)
     }
+  }
+
+  func testConv2dNonSquareKernelGradients() throws {
+    try checkConv([2, 3, 5, 6], [3, 3, 2, 3], bias: false, padding: 0)
+    try checkConv([2, 4, 5, 4], [4, 2, 3, 2], bias: true, padding: 2, mode: .reflect, groups: 2)
   }
 
   func testConv2dGroupedAndDepthwiseGradients() throws {

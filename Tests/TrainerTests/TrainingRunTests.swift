@@ -26,7 +26,7 @@ final class TrainingRunTests: XCTestCase {
       "model.restorer=unet-tiny", "model.diffusion=diffusion-tiny", "model.diffusion_dropout=0.1",
       "data.pairs=\(shards.pairs)", "data.real=\(shards.real)", "data.val=\(shards.val)", "data.patch=16", "data.batch=2",
       "train.steps=\(steps)", "train.checkpoint_every=2", "train.val_every=4", "train.log_every=1", "train.keep_last=5",
-      "da.ramp_fraction=0.5", "optim.lr=1e-3",
+      "da.ramp_fraction=0.5", "optim.lr=1e-3", "train.diagnostics_every=2",
     ])
   }
 
@@ -49,10 +49,17 @@ final class TrainingRunTests: XCTestCase {
     XCTAssertEqual(lines.filter { $0.contains("\"train\"") }.count, 4)
     XCTAssert(lines.contains { $0.contains("\"val\"") && $0.contains("psnr_y") })
     XCTAssert(lines.contains { $0.contains("d_neg") && $0.contains("hinge_active") })
+    XCTAssert(lines.contains { $0.contains("grad_dif") && $0.contains("real_slot_change") })
     let header = try Checkpoint.readHeader(run.folder.appendingPathComponent("step-000004.h5").path, roles: ["restorer", "diffusion"])
     XCTAssertEqual(header.step, 4)
     XCTAssertEqual(header.ranks.count, 1)
     XCTAssertEqual(header.ranks[0].cursors["pairs"]?.position, 2)  // 4 steps × 2 images of 6, epoch 1
+    // DA steps move both networks.
+    for role in ["restorer", "diffusion"] {
+      let early = try weights(run.folder.appendingPathComponent("step-000002.h5").path, role, "params")
+      let late = try weights(run.folder.appendingPathComponent("step-000004.h5").path, role, "params")
+      XCTAssert(early.contains { $0.value != late[$0.key] }, "\(role) weights did not change between steps 2 and 4")
+    }
   }
 
   /// λ ramps over epochs here (da.ramp_fraction 0), so extending train.steps keeps the schedule.

@@ -39,8 +39,9 @@ public final class SelfAttention: Module {
     let weights = try logits.softmax(axis: 2)
     // a[b, c, t] = Σ_s v[b, c, s] weights[b, t, s]
     let attended = try matmul(parts[2], try weights.permuted([0, 2, 1]))
-    ForwardTrace.record(self, attended, flops: 2 * 2 * Double(n * heads) * Double(t * t * d))
-    let y = try projOut(try attended.reshaped([n, c, h, w]))
-    return try x + y
+    let y = try x + projOut(try attended.reshaped([n, c, h, w]))
+    // The two attention products, qᵀk and v·weightsᵀ (the projections record themselves).
+    ForwardTrace.record(self, y, flops: 2 * 2 * Double(n * heads) * Double(t * t * d))
+    return y
   }
 }

@@ -1,7 +1,8 @@
 // ConvLowering: the three GEMM patterns that conv2d and convTranspose2d (forward and backward)
 // are made of, looped over images, groups and bands of output rows. A band's column matrix is
-// kept cache-sized (one pooled scratch buffer per call), and a 1×1 stride-1 unpadded kernel
-// uses the image itself as its column matrix (no im2col).
+// kept cache-sized (one pooled scratch buffer per worker), and a 1×1 stride-1 unpadded kernel
+// uses the image itself as its column matrix (no im2col). Images (or, when there are fewer
+// images than threads, bands) are spread over the threads with ParallelGemm.
 //
 // Names follow conv2d's forward: the "image" is the side im2col reads ([C, H, W] per group),
 // the "dense" side is [m, outHeight·outWidth] per group, the weight is [m, C·kh·kw] per group.
@@ -44,37 +45,70 @@ struct ConvLowering {
     let threaded: Bool
   }
 
-  /// Calls body(job, band) for every image, group and band of output rows. Jobs run in parallel
-  /// on single-threaded kernels when there are at least as many as threads (ParallelGemm), else
-  /// one after another on threaded kernels with bands `Threading.count` times larger.
-  private func forEachBand(_ body: (Job, Range<Int>) -> Void) {
+  /// How images, groups and bands are spread over the threads.
+  struct Schedule {
+    /// Workers with their own scratch (1: one job after another on threaded kernels).
+    let workers: Int
+    /// Output rows per band.
+    let rows: Int
+    /// Workers share the bands of each image (few images) instead of taking whole images.
+    let byBand: Bool
+  }
+
+  /// Images × groups in parallel when they cover the threads; else their bands in parallel when
+  /// those do (for `scatter`, whose bands overlap in the input by the kernel's halo, only when
+  /// bands two apart touch disjoint input rows: bands then run in two phases, even then odd);
+  /// else one after another on threaded kernels.
+  func schedule(scatter: Bool) -> Schedule {
+    let threads = Threading.count
     let jobs = batch * groups
-    let workers = ParallelGemm.workers(for: jobs)
-    let budget = ConvLowering.bandFloats * (workers == 1 ? Threading.count : 1)
-    let ow = geometry.outWidth
-    let rows =
-      pointwise
-      ? geometry.outHeight
-      : min(geometry.outHeight, max(budget / (k * ow), (ConvLowering.minBandColumns + ow - 1) / ow))
-    let perWorker = k * rows * ow
-    let scratch = pointwise ? nil : Tensor(uninitialized: [workers * perWorker])
-    ParallelGemm.forEach(jobs) { worker, item in
-      let job = Job(
+    let (oh, ow) = (geometry.outHeight, geometry.outWidth)
+    func rows(_ budget: Int) -> Int {
+      min(oh, max(budget / (k * ow), (ConvLowering.minBandColumns + ow - 1) / ow))
+    }
+    if jobs >= threads { return Schedule(workers: threads, rows: pointwise ? oh : rows(ConvLowering.bandFloats), byBand: false) }
+    let r = rows(ConvLowering.bandFloats)
+    // Bands b and b + 2 read disjoint input rows, also through reflected/replicated borders.
+    let (s, p) = (geometry.stride, geometry.padding)
+    let halosApart = geometry.kernelH <= (r + 1) * s && (rule == .zeros || (r * s > p && (r + 1) * s > 2 * p))
+    if jobs * ((oh + r - 1) / r) >= threads && (!scatter || halosApart) {
+      return Schedule(workers: threads, rows: r, byBand: true)
+    }
+    return Schedule(workers: 1, rows: pointwise ? oh : rows(ConvLowering.bandFloats * threads), byBand: false)
+  }
+
+  /// Calls body(job, band) for every image, group and band of output rows, as `plan` says.
+  private func forEachBand(_ plan: Schedule, scatter: Bool, _ body: (Job, Range<Int>) -> Void) {
+    let jobs = batch * groups
+    let (oh, rows) = (geometry.outHeight, plan.rows)
+    let perWorker = k * rows * geometry.outWidth
+    let scratch = pointwise ? nil : Tensor(uninitialized: [plan.workers * perWorker])
+    let bands = (oh + rows - 1) / rows
+    func job(_ worker: Int, _ item: Int) -> Job {
+      Job(
         worker: worker, image: item * imagePlane, dense: item * m * l, weight: (item % groups) * m * k,
-        scratch: scratch.map { $0.data + worker * perWorker }, threaded: workers == 1)
-      var lo = 0
-      while lo < geometry.outHeight {
-        let band = lo..<min(geometry.outHeight, lo + rows)
-        body(job, band)
-        lo = band.upperBound
+        scratch: scratch.map { $0.data + worker * perWorker }, threaded: plan.workers == 1)
+    }
+    func band(_ b: Int) -> Range<Int> { (b * rows)..<min(oh, (b + 1) * rows) }
+    if plan.byBand {
+      let phases = scatter ? 2 : 1
+      for phase in 0..<phases {
+        let perItem = (bands - phase + phases - 1) / phases
+        ParallelGemm.forEach(jobs * perItem) { worker, task in
+          body(job(worker, task / perItem), band((task % perItem) * phases + phase))
+        }
+      }
+    } else {
+      ParallelGemm.forEach(jobs) { worker, item in
+        for b in 0..<bands { body(job(worker, item), band(b)) }
       }
     }
     withExtendedLifetime(scratch) {}
   }
 
-  /// The column matrix of a band (or the image itself when pointwise) and its row stride.
+  /// The column matrix of a band (or the image's rows themselves when pointwise) and its row stride.
   private func columns(_ image: UnsafePointer<Float>, _ job: Job, _ band: Range<Int>) -> (UnsafePointer<Float>, Int) {
-    guard let scratch = job.scratch else { return (image + job.image, l) }
+    guard let scratch = job.scratch else { return (image + job.image + band.lowerBound * geometry.outWidth, l) }
     let n = band.count * geometry.outWidth
     im2col(geometry, rule, image: image + job.image, outRows: band, columns: scratch, ld: n, threaded: job.threaded)
     return (UnsafePointer(scratch), n)
@@ -90,9 +124,10 @@ struct ConvLowering {
     let ow = geometry.outWidth
     let weightCount = groups * m * k
     // Workers after the first accumulate dW privately; summed into weightGrad at the end.
-    let extra = weightGrad == nil ? 0 : ParallelGemm.workers(for: batch * groups) - 1
+    let plan = schedule(scatter: false)
+    let extra = weightGrad == nil ? 0 : plan.workers - 1
     let privateGrads = extra > 0 ? Tensor.zeros([extra * weightCount]) : nil
-    forEachBand { job, band in
+    forEachBand(plan, scatter: false) { job, band in
       let (cols, ld) = columns(image, job, band)
       let offset = job.dense + band.lowerBound * ow
       let n = band.count * ow
@@ -116,13 +151,13 @@ struct ConvLowering {
   /// image += col2im(weight[m, K]ᵀ × dense[m, L]) for every image and group.
   func scatter(weight: UnsafePointer<Float>, dense: UnsafePointer<Float>, image: UnsafeMutablePointer<Float>) {
     let ow = geometry.outWidth
-    forEachBand { job, band in
+    forEachBand(schedule(scatter: true), scatter: true) { job, band in
       let n = band.count * ow
       let source = dense + job.dense + band.lowerBound * ow
       guard let scratch = job.scratch else {
         sgemm(
           transA: true, transB: false, m: k, n: n, k: m, a: weight + job.weight, lda: k, b: source, ldb: l,
-          beta: 1, c: image + job.image, ldc: l)
+          beta: 1, c: image + job.image + band.lowerBound * ow, ldc: l)
         return
       }
       sgemm(

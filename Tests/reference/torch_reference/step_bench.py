@@ -22,7 +22,15 @@ sys.path.insert(0, os.path.dirname(HERE))
 import torch_diffusion  # noqa: E402
 import torch_restorer  # noqa: E402
 
+# The presets of Sources/Layers/Networks/ModelPresets.swift: restorer width; diffusion net
+# keyword arguments of torch_diffusion.DiffusionUNet (9 input channels, dropout 0.2 for DA).
 RESTORERS = {"unet-t": 32, "unet-s": 64, "unet-b": 76}
+DIFFUSIONS = {
+    "diffusion-t": dict(inner_channel=32, channel_mults=(1, 1, 2, 2)),
+    "diffusion-s": dict(inner_channel=32, channel_mults=(1, 2, 4, 4)),
+    "diffusion-b": dict(inner_channel=64, channel_mults=(1, 2, 4, 8)),
+    "diffusion-paper": dict(inner_channel=64, channel_mults=(1, 2, 4, 8)),
+}
 
 
 def charbonnier(pred, target, eps=1e-3):
@@ -80,7 +88,7 @@ def peak_rss_mib():
 def main():
     p = argparse.ArgumentParser(description="Time one NoiseDA training step in PyTorch on random data.")
     p.add_argument("--restorer", default="unet-s", choices=sorted(RESTORERS))
-    p.add_argument("--diffusion", default="diffusion-s", choices=sorted(torch_diffusion.PRESETS))
+    p.add_argument("--diffusion", default="diffusion-s", choices=sorted(DIFFUSIONS))
     p.add_argument("--method", default="da", choices=["vanilla", "da"])
     p.add_argument("--patch", type=int, default=128)
     p.add_argument("--batch", type=int, default=8, help="images per kind (synthetic pairs; as many real images)")
@@ -100,7 +108,7 @@ def main():
     networks = [restorer]
     diffusion = None
     if a.method == "da":
-        diffusion = torch_diffusion.build(a.diffusion, in_channels=9, dropout=0.2)
+        diffusion = torch_diffusion.DiffusionUNet(in_channel=9, dropout=0.2, **DIFFUSIONS[a.diffusion])
         networks.append(diffusion)
     optimizers = [torch.optim.Adam(net.parameters(), lr=1e-4) for net in networks]
     shape = (a.batch, 3, a.patch, a.patch)

@@ -1,0 +1,69 @@
+// End-to-end tests of `noiseda train`, `eval` and `restore` through the built binary on tiny
+// data: convert PNGs to shards, train a few DA steps, resume, score the checkpoint, restore an
+// odd-sized image; and the one-line errors of a bad config key and a missing checkpoint.
+import Foundation
+import XCTest
+
+final class TrainCommandTests: CommandTestCase {
+  /// Pair, real and val shards converted from small PNGs (AWGN and camera degradations).
+  func makeShards() throws -> (pairs: String, real: String, val: String) {
+    let binary = try noiseda()
+    let source = try makeSourceFolder("photos", count: 3, width: 48, height: 40)
+    try FileManager.default.removeItem(atPath: source + "/broken.jpg")
+    for (kind, degrade) in [("pairs", "awgn:0-50"), ("real", "camera"), ("val", "camera")] {
+      var arguments = ["convert", "--layout", "folder", "--input", source, "--kind", kind, "--degrade", degrade, "--out", path(kind)]
+      if kind != "val" { arguments += ["--tile", "32"] }
+      let result = try run(binary, arguments)
+      XCTAssertEqual(result.status, 0, result.output)
+    }
+    return (path("pairs"), path("real"), path("val"))
+  }
+
+  func testTrainResumeEvalAndRestore() throws {
+    let binary = try noiseda()
+    let shards = try makeShards()
+    let config = path("tiny.yaml")
+    try """
+      run: {name: tiny, out_dir: \(path("runs")), seed: 1}
+      method: {name: da, task: denoise}
+      model: {restorer: unet-tiny, diffusion: diffusion-tiny, diffusion_dropout: 0}
+      data: {pairs: \(shards.pairs), real: \(shards.real), val: \(shards.val), patch: 16, batch: 2}
+      train: {steps: 2, log_every: 1, val_every: 2, checkpoint_every: 2}
+      ema: {decay: 0.5}
+      """.write(toFile: config, atomically: true, encoding: .utf8)
+    let first = try run(binary, ["train", "--config", config])
+    XCTAssertEqual(first.status, 0, first.output)
+    XCTAssert(first.output.contains("run folder \(path("runs"))/tiny"), first.output)
+    XCTAssert(first.output.contains("validation (EMA): PSNR"), first.output)
+    let again = try run(binary, ["train", "--config", config])
+    XCTAssertNotEqual(again.status, 0)
+    XCTAssert(again.output.contains("--resume auto"), again.output)
+    let resumed = try run(binary, ["train", "--config", config, "--set", "train.steps=3", "--resume", "auto"])
+    XCTAssertEqual(resumed.status, 0, resumed.output)
+    XCTAssert(resumed.output.contains("resuming from") && resumed.output.contains("trained steps 3…3"), resumed.output)
+
+    let checkpoint = path("runs/tiny/step-000003.h5")
+    let eval = try run(binary, ["eval", "--checkpoint", checkpoint, "--data", shards.val, "--json", path("eval.json")])
+    XCTAssertEqual(eval.status, 0, eval.output)
+    let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path("eval.json")))) as! [String: Any]
+    XCTAssertEqual((report["images"] as! [Any]).count, 3)
+    XCTAssertNotNil((report["mean"] as! [String: Any])["psnrY"])
+
+    let image = try makeSourceFolder("odd", count: 1, width: 37, height: 29) + "/img00.png"
+    let restored = try run(binary, ["restore", "--checkpoint", checkpoint, "--input", image, "--output", path("restored.png"),
+                                    "--tile", "16", "--overlap", "4"])
+    XCTAssertEqual(restored.status, 0, restored.output)
+    let size = try run("/usr/bin/python3", ["-c", "import skimage.io, sys; print(skimage.io.imread(sys.argv[1]).shape)", path("restored.png")])
+    XCTAssertEqual(size.output.trimmingCharacters(in: .whitespacesAndNewlines), "(29, 37, 3)", size.output)
+  }
+
+  func testBadConfigKeyAndMissingCheckpointAreOneLineErrors() throws {
+    let binary = try noiseda()
+    let bad = try run(binary, ["train", "--set", "optim.learning_rate=1"])
+    XCTAssertNotEqual(bad.status, 0)
+    XCTAssert(bad.output.contains("unknown config key 'optim.learning_rate'") && bad.output.contains("optim.lr"), bad.output)
+    let missing = try run(binary, ["eval", "--checkpoint", path("none.h5"), "--data", path("none")])
+    XCTAssertNotEqual(missing.status, 0)
+    XCTAssert(missing.output.contains("none.h5"), missing.output)
+  }
+}
