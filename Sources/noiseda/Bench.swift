@@ -4,5 +4,5 @@ import ArgumentParser
 struct Bench: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Measure throughput (use a release build: swift build -c release).",
-    subcommands: [BenchOps.self, BenchModels.self, BenchData.self])
+    subcommands: [BenchOps.self, BenchModels.self, BenchData.self, BenchStep.self])
 }
