@@ -1,4 +1,6 @@
-// PaddingMode: how image borders are extended, shared by `pad` and by convolutions.
+// PaddingMode: how image borders are extended, shared by `pad` and by convolutions; the index
+// mapping itself is Kernels' BorderRule.
+import Kernels
 
 /// Border handling for padding and convolutions, as PyTorch's `padding_mode`.
 public enum PaddingMode: String, Codable, CaseIterable, Sendable {
@@ -9,20 +11,20 @@ public enum PaddingMode: String, Codable, CaseIterable, Sendable {
   /// Repeat the edge pixel (PyTorch "replicate").
   case replicate
 
+  /// The kernel-level border rule for this mode (Kernels sits below Tensors).
+  var borderRule: BorderRule {
+    switch self {
+    case .zeros: return .zeros
+    case .reflect: return .reflect
+    case .replicate: return .replicate
+    }
+  }
+
   /// The source index for a (possibly out-of-range) index `i` in `0..<size`; nil means a zero.
   /// Reflect requires padding < size (as PyTorch).
   @inline(__always)
   public func sourceIndex(_ i: Int, size: Int) -> Int? {
-    if i >= 0 && i < size { return i }
-    switch self {
-    case .zeros: return nil
-    case .replicate: return i < 0 ? 0 : size - 1
-    case .reflect:
-      if size == 1 { return 0 }
-      let period = 2 * (size - 1)
-      var j = i % period
-      if j < 0 { j += period }
-      return j < size ? j : period - j
-    }
+    let j = borderRule.source(i, size: size)
+    return j < 0 ? nil : j
   }
 }

@@ -85,33 +85,19 @@ public final class StepBenchmark {
       throw TrainerError("--batch, --patch and --steps must be positive and --warmup not negative")
     }
     var initRNG = PhiloxRandom(seed: 1)
-    let restorerSpec = try ModelPresets.spec(named: options.restorer)
-    guard case .restorer = restorerSpec else {
-      throw TrainerError("--restorer \(options.restorer) is not a restorer preset; see `noiseda inspect model --list`")
-    }
-    let restorer = TrainedNetwork(
-      role: "restorer", preset: options.restorer, spec: restorerSpec, learningRate: 1e-4, eps: 1e-8, weightDecay: 0,
-      emaDecay: 0.999, keepsEMA: false, using: &initRNG)
-    var flops = try StepBenchmark.forwardFLOPs(restorerSpec, patch: options.patch)
-    var networks = [restorer]
-    let restorerNet = restorer.module as! RestorerUNet
-    if options.method == "vanilla" {
-      method = VanillaRestoration(restorer: restorerNet)
-      flops *= 3 * Double(options.batch)
+    let built = try MethodNetworks(
+      method: options.method, restorer: options.restorer, diffusion: options.diffusion, diffusionDropout: 0.2,
+      adaptation: AdaptationOptions(), optimization: MethodNetworks.Optimization(), using: &initRNG)
+    let networks = built.networks
+    method = built.method
+    // 3 × forward FLOPs per network pass; under DA both networks run on 2B images (the two
+    // domains; the positive and negative conditions).
+    let restorerFLOPs = try StepBenchmark.forwardFLOPs(try ModelPresets.spec(named: options.restorer), patch: options.patch)
+    let flops: Double
+    if let diffusionSpec = built.diffusionSpec {
+      flops = 3 * 2 * Double(options.batch) * (restorerFLOPs + (try StepBenchmark.forwardFLOPs(diffusionSpec, patch: options.patch)))
     } else {
-      guard case .diffusion(var config) = try ModelPresets.spec(named: options.diffusion) else {
-        throw TrainerError("--diffusion \(options.diffusion) is not a diffusion preset; see `noiseda inspect model --list`")
-      }
-      config.inChannels = 9
-      config.dropout = 0.2
-      let diffusion = TrainedNetwork(
-        role: "diffusion", preset: options.diffusion, spec: .diffusion(config), learningRate: 1e-4, eps: 1e-8,
-        weightDecay: 0, emaDecay: 0.999, keepsEMA: false, using: &initRNG)
-      networks.append(diffusion)
-      method = try DenoisingAsAdaptation(
-        restorer: restorerNet, noisePredictor: diffusion.module as! DiffusionUNet, options: AdaptationOptions())
-      // Both networks run on 2B images (the two domains; the positive and negative conditions).
-      flops = 3 * 2 * Double(options.batch) * (flops + (try StepBenchmark.forwardFLOPs(.diffusion(config), patch: options.patch)))
+      flops = 3 * Double(options.batch) * restorerFLOPs
     }
     self.networks = networks
     flopsPerStep = flops

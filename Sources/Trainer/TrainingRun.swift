@@ -74,37 +74,21 @@ public final class TrainingRun {
 
     // Networks: identical initialisation everywhere, then rank 0's copy broadcast anyway.
     let methodName = config.string("method.name")
-    guard ["vanilla", "da", "da-unpaired"].contains(methodName) else {
-      throw ConfigError(description: "method.name = '\(methodName)' is not a method; use vanilla, da or da-unpaired")
-    }
     var initRNG = RandomStreams(seed: seed).stream("init", shared: true)
-    let lr = Float(config.double("optim.lr")), eps = Float(config.double("optim.eps")), wd = Float(config.double("optim.weight_decay"))
-    let decay = Float(config.double("ema.decay"))
-    let restorerPreset = config.string("model.restorer")
-    guard case .restorer = try ModelPresets.spec(named: restorerPreset) else {
-      throw ConfigError(description: "model.restorer = '\(restorerPreset)' is not a restorer preset; `noiseda inspect model --help` lists the presets")
-    }
-    let restorerNet = TrainedNetwork(
-      role: "restorer", preset: restorerPreset, spec: try ModelPresets.spec(named: restorerPreset), learningRate: lr, eps: eps,
-      weightDecay: wd, emaDecay: decay, keepsEMA: isRoot, using: &initRNG)
-    var networks = [restorerNet]
-    restorer = restorerNet.module as! RestorerUNet
-    if methodName == "vanilla" {
-      method = VanillaRestoration(restorer: restorer)
-    } else {
-      let preset = config.string("model.diffusion")
-      guard case .diffusion(var diffusionConfig) = try ModelPresets.spec(named: preset) else {
-        throw ConfigError(description: "model.diffusion = '\(preset)' is not a diffusion preset; `noiseda inspect model --help` lists the presets")
-      }
-      diffusionConfig.inChannels = 9
-      diffusionConfig.dropout = Float(config.double("model.diffusion_dropout"))
-      let diffusion = TrainedNetwork(
-        role: "diffusion", preset: preset, spec: .diffusion(diffusionConfig), learningRate: lr, eps: eps, weightDecay: wd,
-        emaDecay: decay, keepsEMA: isRoot, using: &initRNG)
-      networks.append(diffusion)
-      method = try DenoisingAsAdaptation(
-        restorer: restorer, noisePredictor: diffusion.module as! DiffusionUNet, options: try TrainingRun.adaptationOptions(config))
-    }
+    var optimization = MethodNetworks.Optimization()
+    optimization.learningRate = Float(config.double("optim.lr"))
+    optimization.eps = Float(config.double("optim.eps"))
+    optimization.weightDecay = Float(config.double("optim.weight_decay"))
+    optimization.emaDecay = Float(config.double("ema.decay"))
+    optimization.keepsEMA = isRoot
+    let built = try MethodNetworks(
+      method: methodName, restorer: config.string("model.restorer"), diffusion: config.string("model.diffusion"),
+      diffusionDropout: Float(config.double("model.diffusion_dropout")),
+      adaptation: methodName == "vanilla" ? AdaptationOptions() : try TrainingRun.adaptationOptions(config),
+      optimization: optimization, using: &initRNG)
+    let networks = built.networks
+    restorer = built.restorer
+    method = built.method
     self.networks = networks
     try comm.broadcastFromRankZero(networks.map(\.parameters))
     networks.forEach { $0.ema?.shadow.copy(from: $0.store.values) }
@@ -168,7 +152,6 @@ public final class TrainingRun {
   /// The DA switches from the `da.*` keys.
   static func adaptationOptions(_ config: RunConfig) throws -> AdaptationOptions {
     var o = AdaptationOptions()
-    o.unpaired = config.string("method.name") == "da-unpaired"
     o.channelShuffle = config.bool("da.channel_shuffle")
     o.residualSwap = config.bool("da.residual_swap")
     o.margin = Float(config.double("da.margin"))

@@ -4,17 +4,6 @@
 // convolutions and `noiseda bench ops` use.
 import Kernels
 
-extension PaddingMode {
-  /// The kernel-level border rule for this padding mode.
-  var borderRule: BorderRule {
-    switch self {
-    case .zeros: return .zeros
-    case .reflect: return .reflect
-    case .replicate: return .replicate
-    }
-  }
-}
-
 /// Multiply-adds ×2 of a convolution (or of its transpose, with the roles of the sizes swapped):
 /// 2 · N · C_out · outH · outW · (C_in / groups) · kh · kw. Backward costs twice that (dX and dW).
 public func convolutionFLOPs(
