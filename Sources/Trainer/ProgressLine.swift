@@ -1,5 +1,7 @@
 // ProgressLine: rank 0's running status: one self-overwriting line on a terminal, plain lines
-// (one per report) when output goes to a file or a pipe (Slurm logs).
+// (one per report) when output goes to a file or a pipe (Slurm logs). Under mpirun a rank's
+// stdout is a pseudo-terminal even when mpirun's own output goes to a file, so ranks launched by
+// MPI print plain lines unless NOISEDA_PROGRESS=live asks for the live line (=plain forces lines).
 import Foundation
 
 /// Formats and prints "step 120/1000 | loss 0.0412 | λ 0.031 | 41.2 img/s | ETA 3m12s".
@@ -8,8 +10,8 @@ public struct ProgressLine {
   let interactive: Bool
   let start: Date
 
-  /// `interactive` defaults to whether stdout is a terminal.
-  public init(totalSteps: Int, interactive: Bool = isatty(STDOUT_FILENO) != 0, start: Date = Date()) {
+  /// `interactive` defaults to `defaultInteractive()`.
+  public init(totalSteps: Int, interactive: Bool = ProgressLine.defaultInteractive(), start: Date = Date()) {
     total = totalSteps
     self.interactive = interactive
     self.start = start
@@ -37,6 +39,15 @@ public struct ProgressLine {
     } else {
       print(line)
       fflush(stdout)
+    }
+  }
+
+  /// NOISEDA_PROGRESS=live|plain when set; otherwise live only on a terminal outside mpirun.
+  public static func defaultInteractive(environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
+    switch environment["NOISEDA_PROGRESS"] {
+    case "live": return true
+    case "plain": return false
+    default: return isatty(STDOUT_FILENO) != 0 && environment["OMPI_COMM_WORLD_SIZE"] == nil && environment["PMIX_RANK"] == nil
     }
   }
 
