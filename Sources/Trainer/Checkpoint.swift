@@ -69,9 +69,7 @@ public enum Checkpoint {
     let file = try HDF5File.open(path)
     defer { try? file.close() }
     let root = try file.root
-    guard try root.hasAttribute("format"), try root.stringAttribute("format") == format else {
-      throw TrainerError.checkpoint(path: path, reason: "is not a NoiseDA checkpoint (no format = \(format))")
-    }
+    try checkFormat(root, path: path)
     let found = try root.intAttribute("version")
     guard found == version else {
       throw TrainerError.checkpoint(path: path, reason: "has version \(found), this build reads \(version); resume with the NoiseDA that wrote it")
@@ -127,9 +125,7 @@ public enum Checkpoint {
     let file = try HDF5File.open(path)
     defer { try? file.close() }
     let root = try file.root
-    guard try root.hasAttribute("format"), try root.stringAttribute("format") == format else {
-      throw TrainerError.checkpoint(path: path, reason: "is not a NoiseDA checkpoint (no format = \(format))")
-    }
+    try checkFormat(root, path: path)
     let group = try root.group("restorer")
     let preset = try group.stringAttribute("preset")
     guard let network = try ModelPresets.spec(named: preset).build() as? RestorerUNet else {
@@ -141,5 +137,12 @@ public enum Checkpoint {
     var config = RunConfig()
     try config.merge(yaml: try root.dataset("config").readStrings().first ?? "", source: path)
     return SavedRestorer(network: network, store: store, step: try root.intAttribute("step"), usedEMA: usedEMA, config: config)
+  }
+
+  /// Throws unless `root` carries this format's name.
+  private static func checkFormat(_ root: HDF5Group, path: String) throws {
+    guard try root.hasAttribute("format"), try root.stringAttribute("format") == format else {
+      throw TrainerError.checkpoint(path: path, reason: "is not a NoiseDA checkpoint (no format = \(format))")
+    }
   }
 }

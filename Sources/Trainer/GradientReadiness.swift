@@ -27,7 +27,9 @@ final class GradientReadiness {
 
   /// Call before each backward.
   func reset() {
-    for k in done.indices { done[k] = [Bool](repeating: false, count: done[k].count) }
+    for k in done.indices {
+      for i in done[k].indices { done[k][i] = false }
+    }
     frontier = offsets.map(\.count)
     failure = nil
   }

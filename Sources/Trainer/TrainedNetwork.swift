@@ -1,5 +1,6 @@
 // TrainedNetwork: one network a run trains, with everything that lives beside its flat
 // buffers: the parameter store, its Adam state and (on rank 0) its EMA copy.
+import Kernels
 import Layers
 import Tensors
 
@@ -33,25 +34,8 @@ public final class TrainedNetwork {
   /// The flat gradient buffer (what the reducer averages).
   public var gradients: (pointer: UnsafeMutablePointer<Float>, count: Int) { (store.gradients.pointer, store.flatCount) }
 
-  /// FNV-1a over the parameter bits: equal on every rank after the initial broadcast.
-  public func checksum() -> UInt64 {
-    var h: UInt64 = 0xCBF2_9CE4_8422_2325
-    let p = store.values.pointer
-    for i in 0..<store.flatCount {
-      h ^= UInt64(p[i].bitPattern)
-      h &*= 0x0000_0100_0000_01B3
-    }
-    return h
-  }
-
-  /// Whether every gradient is finite.
+  /// Whether every gradient is finite (one vectorised pass: any NaN or ±∞ makes Σ 0·g NaN).
   public func gradientsAreFinite() -> Bool {
-    let g = store.gradients.pointer
-    var ok = true
-    for i in 0..<store.flatCount where !g[i].isFinite {
-      ok = false
-      break
-    }
-    return ok
+    simdSum(store.flatCount, store.gradients.pointer) { $0 * 0 }.isFinite
   }
 }

@@ -146,7 +146,7 @@ public final class TrainingRun {
 
   /// One checksum over the parameters of every network (what `verifySameState` compares).
   static func checksum(of networks: [TrainedNetwork]) -> UInt64 {
-    networks.reduce(0) { $0 &* 31 &+ $1.checksum() }
+    parameterChecksum(networks.map { (UnsafePointer($0.parameters.pointer), $0.parameters.count) })
   }
 
   /// The DA switches from the `da.*` keys.
