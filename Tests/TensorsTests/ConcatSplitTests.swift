@@ -37,7 +37,7 @@ final class ConcatSplitTests: XCTestCase {
 
   func testConcatGradientOnEveryAxis() throws {
     for axis in 0..<4 {
-      var sa = [2, 3, 5, 7]
+      let sa = [2, 3, 5, 7]
       var sb = sa
       sb[axis] += 1
       let a = randomTensor(sa, seed: 5)
