@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# The study of issue 9 (docs/method.md, "The study"): trains the runs below with
+# cluster/configs/study.yaml plus each run's overrides, side by side (one rank × one thread each),
+# scores each finished run's last checkpoint with its EMA weights on the real-world split (val)
+# and the synthetic AWGN split (val-awgn), and prints the table of docs/method.md
+# (launch/study-report.py). Run folders live in STUDY_DIR (default ../noiseda-study, outside the
+# repository); a second call resumes unfinished runs with --resume auto and skips finished ones,
+# so long runs continue across sittings. Never in CI (launch/test.sh runs --quick only).
+# Usage: launch/study.sh [--jobs N] [--quick] [--list] [RUN ...]
+#   RUN: names from the table below (default: all, in table order).
+#   --jobs N: runs trained at once (default: the number of cores).
+#   --quick: two steps per run on small crops, into STUDY_DIR/quick (the end-to-end test).
+# NOISEDA=path uses that binary; otherwise .build/release/noiseda is copied to STUDY_DIR/bin
+# first, so rebuilding the repository does not change runs in flight.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# name | overrides of cluster/configs/study.yaml. Stage 1: the base pair and a margin that keeps the
+# hinge active. Stage 2: λ both ways, patch, longer runs, a wider diffusion net. Table 4's
+# ablation order (the paper's t ranges, then +CS, +CS+RS) at the study's setting.
+runs=(
+  "vanilla|method.name=vanilla"
+  "da|"
+  "da-margin1|da.margin=1.0"
+  "da-lambda0.05|da.lambda_max=0.05"
+  "da-lambda0.8|da.lambda_max=0.8"
+  "da-t1-100|da.t_range=[1,100] da.channel_shuffle=false da.residual_swap=false"
+  "da-t900-999|da.t_range=[900,999] da.channel_shuffle=false da.residual_swap=false"
+  "da-fullt|da.channel_shuffle=false da.residual_swap=false"
+  "da-fullt-cs|da.residual_swap=false"
+  "vanilla-p48|method.name=vanilla data.patch=48"
+  "da-p48|data.patch=48"
+  "vanilla-30k|method.name=vanilla train.steps=30000"
+  "da-30k|train.steps=30000"
+  "da-diffusion-s|model.diffusion=diffusion-s"
+)
+
+jobs=$(nproc)
+quick=0
+list=0
+selected=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --jobs) jobs="$2"; shift 2 ;;
+    --quick) quick=1; shift ;;
+    --list) list=1; shift ;;
+    -*) echo "study: unknown option $1 (use --jobs N, --quick, --list, RUN names)" >&2; exit 2 ;;
+    *) selected+=("$1"); shift ;;
+  esac
+done
+
+names=()
+declare -A overrides
+for entry in "${runs[@]}"; do
+  names+=("${entry%%|*}")
+  overrides["${entry%%|*}"]="${entry#*|}"
+done
+if [ "$list" = 1 ]; then
+  for name in "${names[@]}"; do printf '%-16s %s\n' "$name" "${overrides[$name]:-(study.yaml as is)}"; done
+  exit 0
+fi
+for name in "${selected[@]}"; do
+  [ -n "${overrides[$name]+set}" ] || { echo "study: unknown run $name (launch/study.sh --list shows them)" >&2; exit 2; }
+done
+[ ${#selected[@]} -gt 0 ] || selected=("${names[@]}")
+
+study=${STUDY_DIR:-../noiseda-study}
+mkdir -p "$study"
+study=$(cd "$study" && pwd)
+if [ -z "${NOISEDA:-}" ]; then
+  [ -x .build/release/noiseda ] || launch/setup.sh
+  mkdir -p "$study/bin"
+  cp .build/release/noiseda "$study/bin/noiseda.tmp" && mv "$study/bin/noiseda.tmp" "$study/bin/noiseda"
+  export NOISEDA="$study/bin/noiseda"
+fi
+data="$study/data"
+[ -f "$data/val-awgn/manifest.json" ] || launch/make-demo-data.sh "$data"
+
+runs_dir="$study/runs"
+extra=()
+if [ "$quick" = 1 ]; then
+  runs_dir="$study/quick"
+  rm -rf "$runs_dir"
+  extra=(--set train.steps=2 --set data.patch=32 --set data.batch=2 --set train.log_every=1
+    --set train.val_every=2 --set train.checkpoint_every=2 --set train.diagnostics_every=1)
+fi
+mkdir -p "$runs_dir"
+
+# One run: train (resuming), then score its newest checkpoint on both splits.
+study_run() {
+  local name=$1 run="$runs_dir/$1" settings=()
+  for override in ${overrides[$name]}; do settings+=(--set "$override"); done
+  mkdir -p "$run"
+  [ -f "$run/eval-val-awgn.json" ] && return 0  # finished and scored
+  echo "${overrides[$name]}" >"$run/overrides.txt"
+  {
+    echo "study: $name started $(date -u +%FT%TZ)"
+    launch/train.sh -n 1 -t 1 -- --config cluster/configs/study.yaml --resume auto \
+      --set run.out_dir="$runs_dir" --set run.name="$name" --set data.pairs="$data/pairs" \
+      --set data.real="$data/real" --set data.val="$data/val" "${settings[@]}" "${extra[@]}"
+    checkpoint=$(ls "$run"/step-*.h5 | sort | tail -n 1)
+    for split in val val-awgn; do
+      "$NOISEDA" eval --checkpoint "$checkpoint" --data "$data/$split" --json "$run/eval-$split.json.tmp"
+      mv "$run/eval-$split.json.tmp" "$run/eval-$split.json"
+    done
+    echo "study: $name finished $(date -u +%FT%TZ)"
+  } >>"$run/study.log" 2>&1
+}
+
+status=0
+running=0
+for name in "${selected[@]}"; do
+  if [ "$running" -ge "$jobs" ]; then
+    wait -n || status=1
+    running=$((running - 1))
+  fi
+  echo "study: $name -> $runs_dir/$name (log: study.log)"
+  study_run "$name" &
+  running=$((running + 1))
+done
+while [ "$running" -gt 0 ]; do
+  wait -n || status=1
+  running=$((running - 1))
+done
+[ "$status" -eq 0 ] || echo "study: a run failed; see its study.log" >&2
+
+/usr/bin/python3 launch/study-report.py --runs "$runs_dir"
+exit "$status"
