@@ -1,4 +1,4 @@
-// ModelExport: turns a NoiseDA weight file into a safetensors file that a PyTorch module with
+// ModelExport: turns a NoiseDA weight file (or a restorer already loaded) into a safetensors file that a PyTorch module with
 // the same parameter names (Tests/reference/torch_restorer.py for the restorer) loads with
 // load_state_dict(strict=True).
 import Tensors
@@ -16,7 +16,12 @@ public enum ModelExport {
     }
     let store = ParameterStore(module: spec.build())
     try WeightFile.load(weights, into: store, useEMA: useEMA)
+    try restorerSafetensors(store, model: name, usedEMA: useEMA, output: output)
+  }
+
+  /// Writes the restorer parameters of `store` (preset `model`) to `output` as safetensors.
+  public static func restorerSafetensors(_ store: ParameterStore, model: String, usedEMA: Bool, output: String) throws {
     try Safetensors.write(
-      store.namedViews(of: store.values), to: output, metadata: ["format": "pt", "model": name, "source": useEMA ? "ema" : "parameters"])
+      store.namedViews(of: store.values), to: output, metadata: ["format": "pt", "model": model, "source": usedEMA ? "ema" : "parameters"])
   }
 }

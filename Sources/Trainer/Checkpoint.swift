@@ -139,6 +139,15 @@ public enum Checkpoint {
     return SavedRestorer(network: network, store: store, step: try root.intAttribute("step"), usedEMA: usedEMA, config: config)
   }
 
+  /// Whether `path` is a NoiseDA checkpoint (step-N.h5 or best.h5 of a run folder), as opposed to
+  /// a plain weight file; false when it cannot be opened.
+  public static func isCheckpoint(_ path: String) -> Bool {
+    guard let file = try? HDF5File.open(path) else { return false }
+    defer { try? file.close() }
+    guard let root = try? file.root else { return false }
+    return (try? checkFormat(root, path: path)) != nil
+  }
+
   /// Throws unless `root` carries this format's name.
   private static func checkFormat(_ root: HDF5Group, path: String) throws {
     guard try root.hasAttribute("format"), try root.stringAttribute("format") == format else {

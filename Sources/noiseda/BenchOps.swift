@@ -13,9 +13,11 @@ struct BenchOps: ParsableCommand {
   @Option(help: "Batch size.") var batch: Int = 8
   @Option(help: "Timed repetitions per shape (the median is printed).") var repeats: Int = 5
   @Option(help: "Write machine-readable results to this JSON file.") var json: String?
+  @Option(help: "Shapes as CHANNELS:SIZE list, e.g. 128:16,128:8 (default: the U-Net's, 32:128,64:128,128:64,256:32,512:16).")
+  var shapes: String?
 
   /// The U-Net's 3×3 convolutions: C_in = C_out, spatial size halving per doubling of channels.
-  static let shapes: [(channels: Int, size: Int)] = [(32, 128), (64, 128), (128, 64), (256, 32), (512, 16)]
+  static let unetShapes: [(channels: Int, size: Int)] = [(32, 128), (64, 128), (128, 64), (256, 32), (512, 16)]
   /// The roofline GEMM: square, large enough for OpenBLAS's best kernels.
   static let gemmSize = 2048
 
@@ -42,6 +44,7 @@ struct BenchOps: ParsableCommand {
     guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
     guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
     guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
+    _ = try convShapes()
     if let json {
       let directory = URL(fileURLWithPath: json).deletingLastPathComponent().path
       var isDirectory: ObjCBool = false
@@ -72,7 +75,11 @@ struct BenchOps: ParsableCommand {
     print("conv2d 3×3, stride 1, padding 1, bias, batch \(batch) (median of \(repeats)):")
     print("  C_in=C_out  H×W       fwd ms  fwd GFLOP/s  fwd+bwd ms  fwd+bwd GFLOP/s  % of sgemm")
     var results: [ConvResult] = []
-    for (c, size) in Self.shapes {
+    let shapeList = try convShapes()
+    // One untimed pass over the first shape: the first measurement would otherwise pay for the
+    // worker threads' and buffer pool's start-up (it read 2× slow at 2 threads).
+    _ = try measureConv(channels: shapeList[0].channels, size: shapeList[0].size, roofline: roof.gflops)
+    for (c, size) in shapeList {
       let r = try measureConv(channels: c, size: size, roofline: roof.gflops)
       results.append(r)
       print(
@@ -93,6 +100,18 @@ struct BenchOps: ParsableCommand {
         throw BenchOutputError(description: "cannot write --json \(json): \(error.localizedDescription)")
       }
       print("wrote \(json)")
+    }
+  }
+
+  /// `--shapes` parsed, or the U-Net's shapes.
+  func convShapes() throws -> [(channels: Int, size: Int)] {
+    guard let shapes else { return Self.unetShapes }
+    return try shapes.split(separator: ",").map { item in
+      let parts = item.split(separator: ":").compactMap { Int($0) }
+      guard parts.count == 2, parts[0] >= 1, parts[1] >= 1 else {
+        throw ValidationError("--shapes: '\(item)' is not CHANNELS:SIZE (e.g. 128:16)")
+      }
+      return (parts[0], parts[1])
     }
   }
 

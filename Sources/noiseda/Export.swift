@@ -1,14 +1,16 @@
 // `noiseda export`: writes a trained restorer in a format other tools load.
 import ArgumentParser
 import Layers
+import Trainer
 
 struct Export: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Export a restorer's weights (safetensors, PyTorch state_dict names).")
 
   @Option(help: "Output format (safetensors).") var format: String = "safetensors"
-  @Option(help: "NoiseDA weight file (.h5).") var weights: String
-  @Option(help: "Preset name; default: the one recorded in the weight file.") var model: String?
+  @Option(help: "A run's checkpoint (step-N.h5, best.h5) or a NoiseDA weight file (.h5).") var weights: String
+  @Option(help: "Preset name of a weight file; default: the one recorded in it (a checkpoint names its own).")
+  var model: String?
   @Flag(help: "Export the EMA copy instead of the raw parameters.") var ema = false
   @Option(help: "Output file.") var output: String
 
@@ -17,7 +19,17 @@ struct Export: ParsableCommand {
   }
 
   func run() throws {
-    try ModelExport.restorerSafetensors(weights: weights, model: model, useEMA: ema, output: output)
+    if Checkpoint.isCheckpoint(weights) {
+      let saved = try Checkpoint.restorer(weights, ema: ema)
+      let preset = saved.config.string("model.restorer")
+      if let model, model != preset {
+        throw TrainerError.checkpoint(path: weights, reason: "holds a \(preset) restorer, not \(model); drop --model")
+      }
+      if ema && !saved.usedEMA { print("warning: \(weights) stores no EMA copy; exporting its raw parameters") }
+      try ModelExport.restorerSafetensors(saved.store, model: preset, usedEMA: saved.usedEMA, output: output)
+    } else {
+      try ModelExport.restorerSafetensors(weights: weights, model: model, useEMA: ema, output: output)
+    }
     print("wrote \(output)")
   }
 }

@@ -1,5 +1,6 @@
 // CommandTestCase: what the end-to-end command tests share — a scratch folder per test, the
-// built `noiseda` binary, running a process and capturing its output, and small PNG sources.
+// built `noiseda` binary, running a process and capturing its output, small PNG sources and the
+// shards converted from them.
 import Foundation
 import XCTest
 
@@ -60,4 +61,17 @@ open(os.path.join(out, "broken.jpg"), "wb").write(b"\xff\xd8\xff\xe0 not really 
     return dir
   }
 
+  /// Pair, real and val shards converted from small PNGs (AWGN and camera degradations).
+  func makeShards() throws -> (pairs: String, real: String, val: String) {
+    let binary = try noiseda()
+    let source = try makeSourceFolder("photos", count: 3, width: 48, height: 40)
+    try FileManager.default.removeItem(atPath: source + "/broken.jpg")
+    for (kind, degrade) in [("pairs", "awgn:0-50"), ("real", "camera"), ("val", "camera")] {
+      var arguments = ["convert", "--layout", "folder", "--input", source, "--kind", kind, "--degrade", degrade, "--out", path(kind)]
+      if kind != "val" { arguments += ["--tile", "32"] }
+      let result = try run(binary, arguments)
+      XCTAssertEqual(result.status, 0, result.output)
+    }
+    return (path("pairs"), path("real"), path("val"))
+  }
 }

@@ -5,20 +5,6 @@ import Foundation
 import XCTest
 
 final class TrainCommandTests: CommandTestCase {
-  /// Pair, real and val shards converted from small PNGs (AWGN and camera degradations).
-  func makeShards() throws -> (pairs: String, real: String, val: String) {
-    let binary = try noiseda()
-    let source = try makeSourceFolder("photos", count: 3, width: 48, height: 40)
-    try FileManager.default.removeItem(atPath: source + "/broken.jpg")
-    for (kind, degrade) in [("pairs", "awgn:0-50"), ("real", "camera"), ("val", "camera")] {
-      var arguments = ["convert", "--layout", "folder", "--input", source, "--kind", kind, "--degrade", degrade, "--out", path(kind)]
-      if kind != "val" { arguments += ["--tile", "32"] }
-      let result = try run(binary, arguments)
-      XCTAssertEqual(result.status, 0, result.output)
-    }
-    return (path("pairs"), path("real"), path("val"))
-  }
-
   func testTrainResumeEvalAndRestore() throws {
     let binary = try noiseda()
     let shards = try makeShards()

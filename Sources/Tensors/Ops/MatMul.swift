@@ -1,6 +1,7 @@
 // MatMul: matrix products on OpenBLAS (`sgemm`), plain [M, K] × [K, N], batched
 // [B, M, K] × [B, K, N], and PyTorch's `linear` (x · Wᵀ + b over the last axis). Backward is
-// two more GEMMs accumulating (β = 1) straight into the operands' gradients.
+// two more GEMMs accumulating (β = 1) straight into the operands' gradients. The B products of a
+// batched matmul (attention's heads × images) are spread over the threads with ParallelGemm.
 import Kernels
 
 /// The product of `a` and `b`: `[M, K] × [K, N] → [M, N]`, or batched
@@ -19,23 +20,25 @@ public func matmul(_ a: Tensor, _ b: Tensor) throws -> Tensor {
     throw TensorError.shapeMismatch(op: "matmul", shapes: [a.shape, b.shape], reason: "batch sizes differ (\(batch) vs \(b.shape[0]))")
   }
   let out = Tensor(uninitialized: batched ? [batch, m, n] : [m, n])
-  for i in 0..<batch {
+  ParallelGemm.forEach(batch) { _, i in
     sgemm(
       transA: false, transB: false, m: m, n: n, k: k, a: a.data + i * m * k, lda: k,
       b: b.data + i * k * n, ldb: n, beta: 0, c: out.data + i * m * n, ldc: n)
   }
   return out.recorded("matmul", [a, b]) { g in
-    for i in 0..<batch {
+    let aGrad = a.requiresGrad ? a.gradBuffer() : nil
+    let bGrad = b.requiresGrad ? b.gradBuffer() : nil
+    ParallelGemm.forEach(batch) { _, i in
       let gi = g.data + i * m * n
-      if a.requiresGrad {  // dA += G · Bᵀ
+      if let aGrad {  // dA += G · Bᵀ
         sgemm(
           transA: false, transB: true, m: m, n: k, k: n, a: gi, lda: n, b: b.data + i * k * n, ldb: n,
-          beta: 1, c: a.gradBuffer().data + i * m * k, ldc: k)
+          beta: 1, c: aGrad.data + i * m * k, ldc: k)
       }
-      if b.requiresGrad {  // dB += Aᵀ · G
+      if let bGrad {  // dB += Aᵀ · G
         sgemm(
           transA: true, transB: false, m: k, n: n, k: m, a: a.data + i * m * k, lda: k, b: gi, ldb: n,
-          beta: 1, c: b.gradBuffer().data + i * k * n, ldc: n)
+          beta: 1, c: bGrad.data + i * k * n, ldc: n)
       }
     }
   }
