@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs every NoiseDA test: installs system packages and builds first when they are missing
 # (launch/setup.sh), then the multi-rank checks (Tests/CommCheck under mpirun -np 2 and 3, and
-# the training scenarios of Tests/TrainCheck under mpirun -np 2), then the demo on tiny settings
-# (launch/demo.sh --quick), then the unit tests (swift test, which also spawns the built binary
-# for end-to-end and `mpirun -np 2` tests), and ends with the test runner's summary line.
+# the training scenarios of Tests/TrainCheck under mpirun -np 2), then the demo and the study's
+# grid on tiny settings (launch/demo.sh --quick, launch/study.sh --quick), then the unit tests
+# (swift test, which also spawns the built binary for end-to-end and `mpirun -np 2` tests), and
+# ends with the test runner's summary line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -103,9 +104,26 @@ else
   tail -n 40 "$demo_out/demo.log" | sed 's/^/    /'
 fi
 rm -rf "$demo_out"
+# The study's grid (launch/study.sh --quick, under a minute): every run of the grid trains two
+# steps with its overrides, is scored on both splits, and has its row in the table.
+study_out=$(mktemp -d)
+study_ok=1
+STUDY_DIR="$study_out" NOISEDA=.build/release/noiseda timeout --kill-after=5 600 launch/study.sh --quick \
+  >"$study_out/study.log" 2>&1 || study_ok=0
+for name in $(launch/study.sh --list | cut -d' ' -f1); do
+  grep -qE "^\| $name \| .* \| 2 \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \|" "$study_out/study.log" \
+    || { echo "study: no scored row for $name"; study_ok=0; }
+done
+if [ "$study_ok" -eq 1 ]; then
+  echo "study: ok   launch/study.sh --quick"
+else
+  echo "study: FAIL launch/study.sh --quick"
+  tail -n 40 "$study_out/study.log" | sed 's/^/    /'
+fi
+rm -rf "$study_out"
 # ---------------------------------------------------------------------------------------------
 
 # Passing test cases are summarised, not listed; failures and the closing summary stay.
 swift test --skip-build --disable-swift-testing 2>&1 | { grep -vE "^(Test Case '.*' (started|passed)|Test Suite '.*' (started|passed))" || true; }
 # Any multi-rank or demo failure fails the script; the XCTest summary above stays the last line.
-[ "$comm_failed" -eq 0 ] && [ "$train_failed" -eq 0 ] && [ "$demo_ok" -eq 1 ]
+[ "$comm_failed" -eq 0 ] && [ "$train_failed" -eq 0 ] && [ "$demo_ok" -eq 1 ] && [ "$study_ok" -eq 1 ]
