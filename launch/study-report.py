@@ -96,7 +96,7 @@ def main():
         steps = "%d" % run["steps"] + ("" if run["steps"] >= run["target"] else " of %d" % run["target"])
         print("| %s | %s | %s | %.2f | %.3f | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             name, run["overrides"] or "—", steps, run["wall_h"], run["step_s"],
-            fmt(real) + ("" if "val" in run["scores"] else "*"), fmt(run["scores"].get("val-awgn")), delta,
+            fmt(real) + ("*" if real is not None and "val" not in run["scores"] else ""), fmt(run["scores"].get("val-awgn")), delta,
             fmt(d["lambda"], 3), fmt(d["hinge_active"]), fmt(d["d_pos"], 4), fmt(d["d_neg"], 4), fmt(ratio),
             fmt(d["real_slot_change"])))
     print("\n\\* last in-training validation (run not finished); otherwise `noiseda eval` of the last checkpoint (EMA).")
