@@ -79,6 +79,15 @@ train_failed=0
 Tests/TrainCheck/scenarios.sh .build/release/noiseda || train_failed=1
 # ---------------------------------------------------------------------------------------------
 
+# script_result NAME OK WHAT LOG: one line for a scripted check, with the end of its log on failure.
+script_result() {
+  if [ "$2" -eq 1 ]; then
+    echo "$1: ok   $3"
+  else
+    echo "$1: FAIL $3"
+    tail -n 40 "$4" | sed 's/^/    /'
+  fi
+}
 # The README's main command end to end on tiny settings (launch/demo.sh --quick, about two
 # minutes): both runs reach the same step and the report holds every table row, the grids and the
 # plot. Its log is printed only when the check fails.
@@ -97,12 +106,7 @@ if [ "$demo_ok" -eq 1 ]; then
     [ "$(head -c 4 "$demo_out/runs/$png" | tail -c 3)" = PNG ] || { echo "demo: $png is not a PNG file"; demo_ok=0; }
   done
 fi
-if [ "$demo_ok" -eq 1 ]; then
-  echo "demo: ok   launch/demo.sh --quick ($(($(date +%s) - demo_start)) s)"
-else
-  echo "demo: FAIL launch/demo.sh --quick ($(($(date +%s) - demo_start)) s)"
-  tail -n 40 "$demo_out/demo.log" | sed 's/^/    /'
-fi
+script_result demo "$demo_ok" "launch/demo.sh --quick ($(($(date +%s) - demo_start)) s)" "$demo_out/demo.log"
 rm -rf "$demo_out"
 # The study's grid (launch/study.sh --quick, under a minute): every run of the grid trains two
 # steps with its overrides, is scored on both splits, and has its row in the table.
@@ -114,12 +118,7 @@ for name in $(launch/study.sh --list | cut -d' ' -f1); do
   grep -qE "^\| $name \| .* \| 2 \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \|" "$study_out/study.log" \
     || { echo "study: no scored row for $name"; study_ok=0; }
 done
-if [ "$study_ok" -eq 1 ]; then
-  echo "study: ok   launch/study.sh --quick"
-else
-  echo "study: FAIL launch/study.sh --quick"
-  tail -n 40 "$study_out/study.log" | sed 's/^/    /'
-fi
+script_result study "$study_ok" "launch/study.sh --quick" "$study_out/study.log"
 rm -rf "$study_out"
 # ---------------------------------------------------------------------------------------------
 
