@@ -52,7 +52,11 @@ struct Train: ParsableCommand {
 
   /// The closing lines: steps, skipped steps, last loss, validation.
   static func describe(_ s: RunSummary) -> String {
-    var lines = ["trained steps \(s.firstStep + 1)…\(s.lastStep)\(s.stoppedBySignal ? " (stopped by signal; resume with --resume auto)" : ""), final loss \(String(format: "%.5f", s.finalLoss)), skipped \(s.skippedSteps)"]
+    var lines = [
+      s.lastStep <= s.firstStep
+        ? "nothing to train: the run is already at step \(s.firstStep) (raise train.steps to continue it)"
+        : "trained steps \(s.firstStep + 1)…\(s.lastStep)\(s.stoppedBySignal ? " (stopped by signal; resume with --resume auto)" : ""), final loss \(String(format: "%.5f", s.finalLoss)), skipped \(s.skippedSteps)"
+    ]
     if let v = s.validation {
       lines.append(String(format: "validation (EMA): PSNR %.2f dB / SSIM %.4f (RGB), PSNR %.2f dB / SSIM %.4f (Y); best PSNR %.2f dB", v.psnrRGB, v.ssimRGB, v.psnrY, v.ssimY, s.bestPSNR ?? v.psnrRGB))
     }

@@ -27,6 +27,9 @@ final class TrainCommandTests: CommandTestCase {
     let resumed = try run(binary, ["train", "--config", config, "--set", "train.steps=3", "--resume", "auto"])
     XCTAssertEqual(resumed.status, 0, resumed.output)
     XCTAssert(resumed.output.contains("resuming from") && resumed.output.contains("trained steps 3…3"), resumed.output)
+    let finished = try run(binary, ["train", "--config", config, "--set", "train.steps=3", "--resume", "auto"])
+    XCTAssertEqual(finished.status, 0, finished.output)
+    XCTAssert(finished.output.contains("nothing to train: the run is already at step 3"), finished.output)
 
     let checkpoint = path("runs/tiny/step-000003.h5")
     let eval = try run(binary, ["eval", "--checkpoint", checkpoint, "--data", shards.val, "--json", path("eval.json")])
