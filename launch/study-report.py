@@ -4,8 +4,8 @@
 For each run: what it changes in cluster/configs/study.yaml, steps done, training wall time, seconds
 per step, the EMA restorer's PSNR on the real-world and synthetic splits (noiseda eval on the last
 checkpoint; the last in-training validation while a run is still going), DA − vanilla on the
-real-world split at the last validation step both share (vanilla of the same patch size), and the
-DA diagnostics of the last logged window. Then the real-world validation PSNR against step for
+real-world split at the last validation step both share (vanilla on the same synthetic pairs and
+patch size), and the DA diagnostics of the last logged window. Then the real-world validation PSNR against step for
 every run (the curves), and, with matplotlib, a PNG of them (RUNS/psnr.png).
 Usage: launch/study-report.py --runs RUNS_DIR
 """
@@ -75,7 +75,10 @@ def main():
         return
 
     def vanilla_for(run):
-        return next((v for v in runs.values() if v["method"] == "vanilla" and v["patch"] == run["patch"]), None)
+        """The vanilla run on the same synthetic pairs and patch size, of the same length if there is one."""
+        same = [v for v in runs.values()
+                if v["method"] == "vanilla" and v["patch"] == run["patch"] and "data.pairs" not in v["overrides"]]
+        return next((v for v in same if v["target"] == run["target"]), same[0] if same else None)
 
     print("| run | changes to study.yaml | steps | wall h | s/step | real PSNR | synthetic PSNR "
           "| DA − vanilla (real, step) | λ | hinge active | d_pos | d_neg | ‖∇‖ dif/res | real-slot change |")

@@ -15,13 +15,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# name | overrides of cluster/configs/study.yaml. Stage 1: the base pair and a margin that keeps the
-# hinge active. Stage 2: λ both ways, patch, longer runs, a wider diffusion net. Table 4's
+# name | overrides of cluster/configs/study.yaml (@data: the study's data folder). Stage 1: the base
+# pair, a margin that keeps the hinge active, and the oracle: vanilla trained on camera-pipeline
+# pairs of the same photos, the best a restorer of this size gets on the real-world split from
+# this data (what DA could at most recover). Stage 2: λ both ways, patch, longer runs, a wider diffusion net. Table 4's
 # ablation order (the paper's t ranges, then +CS, +CS+RS) at the study's setting.
 runs=(
   "vanilla|method.name=vanilla"
   "da|"
   "da-margin1|da.margin=1.0"
+  "oracle-camera|method.name=vanilla data.pairs=@data/pairs-camera"
   "da-lambda0.05|da.lambda_max=0.05"
   "da-lambda0.8|da.lambda_max=0.8"
   "da-t1-100|da.t_range=[1,100] da.channel_shuffle=false da.residual_swap=false"
@@ -75,6 +78,9 @@ if [ -z "${NOISEDA:-}" ]; then
 fi
 data="$study/data"
 [ -f "$data/val-awgn/manifest.json" ] || launch/make-demo-data.sh "$data"
+# The oracle's pairs: the training photos through the real-world (camera-pipeline) degradation.
+[ -f "$data/pairs-camera/manifest.json" ] || "$NOISEDA" convert --layout folder --input "$data/photos/pairs" \
+  --kind pairs --task denoise --degrade camera --seed 4 --tile 128 --shard-size 256 --deflate 1 --out "$data/pairs-camera"
 
 runs_dir="$study/runs"
 extra=()
@@ -89,7 +95,7 @@ mkdir -p "$runs_dir"
 # One run: train (resuming), then score its newest checkpoint on both splits.
 study_run() {
   local name=$1 run="$runs_dir/$1" settings=()
-  for override in ${overrides[$name]}; do settings+=(--set "$override"); done
+  for override in ${overrides[$name]}; do settings+=(--set "${override//@data/$data}"); done
   mkdir -p "$run"
   [ -f "$run/eval-val-awgn.json" ] && return 0  # finished and scored
   echo "${overrides[$name]}" >"$run/overrides.txt"
