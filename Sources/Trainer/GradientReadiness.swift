@@ -25,8 +25,17 @@ final class GradientReadiness {
     frontier = offsets.map(\.count)
   }
 
+  /// Runs `loss`'s backward with each network's gradient buckets all-reduced by `reducer` as
+  /// soon as they are final, and returns when every bucket is reduced.
+  func backward(_ loss: Tensor, reducer: GradientBucketReducer) throws -> ReductionStatistics {
+    reset()
+    try loss.backward { [self] leaf in leafDone(leaf, reducer: reducer) }
+    try check()
+    return try reducer.finish()
+  }
+
   /// Call before each backward.
-  func reset() {
+  private func reset() {
     for k in done.indices {
       for i in done[k].indices { done[k][i] = false }
     }
@@ -35,7 +44,7 @@ final class GradientReadiness {
   }
 
   /// Records that `leaf`'s gradient is final and starts every bucket that became complete.
-  func leafDone(_ leaf: Tensor, reducer: GradientBucketReducer) {
+  private func leafDone(_ leaf: Tensor, reducer: GradientBucketReducer) {
     guard failure == nil, let (k, i) = owner[ObjectIdentifier(leaf)] else { return }
     done[k][i] = true
     let before = frontier[k]
@@ -49,7 +58,7 @@ final class GradientReadiness {
   }
 
   /// Rethrows a reducer error raised inside backward.
-  func check() throws {
+  private func check() throws {
     if let failure { throw failure }
   }
 }

@@ -125,10 +125,7 @@ public final class StepBenchmark {
   public func step() throws {
     networks.forEach { $0.store.zeroGrad() }
     let losses = try method.losses(for: batch, lambda: 0.2, using: &rng)
-    readiness.reset()
-    try losses.total.backward { [readiness, reducer] leaf in readiness.leafDone(leaf, reducer: reducer) }
-    try readiness.check()
-    try reducer.finish()
+    _ = try readiness.backward(losses.total, reducer: reducer)
     networks.forEach { $0.optimizer.step() }
   }
 

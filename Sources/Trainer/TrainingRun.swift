@@ -204,10 +204,7 @@ public final class TrainingRun {
       // debug.nan_steps: this rank's loss (and so every gradient) becomes NaN at those steps.
       let loss = nanSteps.contains(step + 1) ? losses.total * Float.nan : losses.total
       let lossFinite = loss.item.isFinite
-      readiness.reset()
-      try loss.backward { [readiness, reducer] leaf in readiness.leafDone(leaf, reducer: reducer) }
-      try readiness.check()
-      let reduction = try reducer.finish()
+      let reduction = try readiness.backward(loss, reducer: reducer)
       // [any rank bad, any rank asked to stop, then the step's scalars summed over ranks].
       let keys = scalars.keys.sorted()
       var shared = [lossFinite && networks.allSatisfy { $0.gradientsAreFinite() } ? 0 : 1, StopSignals.isRequested ? 1 : 0]
