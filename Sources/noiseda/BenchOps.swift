@@ -15,6 +15,8 @@ struct BenchOps: ParsableCommand {
   @Option(help: "Write machine-readable results to this JSON file.") var json: String?
   @Option(help: "Shapes as CHANNELS:SIZE list, e.g. 128:16,128:8 (default: the U-Net's, 32:128,64:128,128:64,256:32,512:16).")
   var shapes: String?
+  @Option(help: "conv2d lowering: automatic (by shape), im2col or winograd (3×3 stride-1 convolutions).")
+  var algorithm: String = ConvolutionAlgorithm.automatic.rawValue
 
   /// The U-Net's 3×3 convolutions: C_in = C_out, spatial size halving per doubling of channels.
   static let unetShapes: [(channels: Int, size: Int)] = [(32, 128), (64, 128), (128, 64), (256, 32), (512, 16)]
@@ -33,7 +35,7 @@ struct BenchOps: ParsableCommand {
   }
 
   struct Report: Codable {
-    let date: String, cpu: String, openblasCore: String, openblasConfig: String, threads: Int, repeats: Int
+    let date: String, cpu: String, openblasCore: String, openblasConfig: String, threads: Int, repeats: Int, algorithm: String
     /// /proc/loadavg's 1-minute figure at the start: other processes competing for the cores.
     let loadAverage: String
     let sgemm: GemmResult, sgemmConvShaped: GemmResult
@@ -45,6 +47,10 @@ struct BenchOps: ParsableCommand {
     guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
     guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
     _ = try convShapes()
+    guard ConvolutionAlgorithm(rawValue: algorithm) != nil else {
+      throw ValidationError(
+        "--algorithm \(algorithm): unknown; use one of \(ConvolutionAlgorithm.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
     if let json {
       let directory = URL(fileURLWithPath: json).deletingLastPathComponent().path
       var isDirectory: ObjCBool = false
@@ -72,7 +78,7 @@ struct BenchOps: ParsableCommand {
     print(String(format: "sgemm %d×%d×%d: %.1f ms, %.1f GFLOP/s (roofline)", s, s, s, roof.ms, roof.gflops))
     print(String(format: "sgemm %d×%d×%d (conv-shaped): %.1f ms, %.1f GFLOP/s", 64, 16384, 576, convShaped.ms, convShaped.gflops))
     print("")
-    print("conv2d 3×3, stride 1, padding 1, bias, batch \(batch) (median of \(repeats)):")
+    print("conv2d 3×3, stride 1, padding 1, bias, batch \(batch), lowering \(algorithm) (median of \(repeats)):")
     print("  C_in=C_out  H×W       fwd ms  fwd GFLOP/s  fwd+bwd ms  fwd+bwd GFLOP/s  % of sgemm")
     var results: [ConvResult] = []
     let shapeList = try convShapes()
@@ -91,7 +97,7 @@ struct BenchOps: ParsableCommand {
     if let json {
       let report = Report(
         date: date, cpu: cpu, openblasCore: BLASSetup.coreName, openblasConfig: BLASSetup.configuration,
-        threads: threads, repeats: repeats, loadAverage: load, sgemm: roof, sgemmConvShaped: convShaped, conv2d: results)
+        threads: threads, repeats: repeats, algorithm: algorithm, loadAverage: load, sgemm: roof, sgemmConvShaped: convShaped, conv2d: results)
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
       do {
@@ -144,13 +150,14 @@ struct BenchOps: ParsableCommand {
     let w = Tensor.uniform([c, c, 3, 3], -bound, bound, using: &rng)
     let b = Tensor.uniform([c], -bound, bound, using: &rng)
     let dy = Tensor.uniform([batch, c, size, size], -1, 1, using: &rng)
+    let lowering = ConvolutionAlgorithm(rawValue: algorithm) ?? .automatic
     let forwardMs = try medianMs {
-      _ = try Autograd.withoutGradients { try conv2d(x, weight: w, bias: b, padding: 1) }
+      _ = try Autograd.withoutGradients { try conv2d(x, weight: w, bias: b, padding: 1, algorithm: lowering) }
     }
     for t in [x, w, b] { t.requiresGrad = true }
     let bothMs = try medianMs {
       for t in [x, w, b] { t.grad = nil }
-      try conv2d(x, weight: w, bias: b, padding: 1).backward(gradient: dy)
+      try conv2d(x, weight: w, bias: b, padding: 1, algorithm: lowering).backward(gradient: dy)
     }
     let flops = convolutionFLOPs(
       batch: batch, inChannels: c, outChannels: c, kernelH: 3, kernelW: 3, groups: 1, outHeight: size, outWidth: size)

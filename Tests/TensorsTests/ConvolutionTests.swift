@@ -242,6 +242,69 @@ final class ConvolutionTests: XCTestCase {
     try checkTranspose([2, 3, 4, 5], [3, 2, 1, 1], bias: true, stride: 1, padding: 0, outputPadding: 0)
   }
 
+  // MARK: Winograd F(2×2, 3×3)
+
+  func testWinogradMatchesDirectLoops() throws {
+    // Even and odd sizes (the last tile row/column half outside), one-pixel planes, with and
+    // without bias, more output than input channels and the reverse.
+    let cases: [([Int], Int, Bool)] = [
+      ([2, 3, 9, 7], 5, true), ([1, 16, 8, 8], 4, false), ([3, 5, 1, 1], 2, true), ([2, 4, 2, 5], 9, true),
+      ([1, 32, 16, 16], 32, true),
+    ]
+    for (k, (xs, cout, hasBias)) in cases.enumerated() {
+      let x = randomTensor(xs, seed: UInt64(70 + k))
+      let w = randomTensor([cout, xs[1], 3, 3], seed: UInt64(80 + k))
+      let b = hasBias ? randomTensor([cout], seed: UInt64(90 + k)) : nil
+      let y = try conv2d(x, weight: w, bias: b, padding: 1, algorithm: .winograd)
+      assertClose(y, directConv(x, w, b, stride: 1, padding: 1, mode: .zeros, groups: 1), "Winograd case \(k)")
+    }
+  }
+
+  func testWinogradGradients() throws {
+    for xs in [[2, 3, 7, 5], [1, 2, 4, 4], [1, 2, 1, 3]] {
+      let inputs = [randomTensor(xs, seed: 1), randomTensor([4, xs[1], 3, 3], seed: 2), randomTensor([4], seed: 3)]
+      try assertGradientsMatch(inputs) { t in try conv2d(t[0], weight: t[1], bias: t[2], padding: 1, algorithm: .winograd) }
+    }
+  }
+
+  func testWinogradGradientsEqualIm2col() throws {
+    // The two lowerings are the same linear map: all three gradients agree at every element.
+    let x = randomTensor([4, 24, 13, 10], seed: 11)
+    let w = randomTensor([20, 24, 3, 3], in: -0.2...0.2, seed: 12)
+    let b = randomTensor([20], seed: 13)
+    let dy = randomTensor([4, 20, 13, 10], seed: 14)
+    var results: [[[Float]]] = []
+    for algorithm in [ConvolutionAlgorithm.im2col, .winograd] {
+      for t in [x, w, b] {
+        t.requiresGrad = true
+        t.grad = nil
+      }
+      let y = try conv2d(x, weight: w, bias: b, padding: 1, algorithm: algorithm)
+      try y.backward(gradient: dy)
+      results.append([y.values, x.grad!.values, w.grad!.values, b.grad!.values])
+    }
+    for (name, (a, c)) in zip(["y", "dX", "dW", "db"], zip(results[0], results[1])) {
+      for i in 0..<a.count {
+        XCTAssertEqual(a[i], c[i], accuracy: 2e-4 * max(1, abs(a[i])), "\(name)[\(i)]")
+      }
+    }
+  }
+
+  func testWinogradRejectsOtherConvolutions() {
+    let x = randomTensor([1, 2, 6, 6], seed: 1)
+    for (w, stride, padding, mode, groups) in [
+      (randomTensor([2, 2, 3, 3], seed: 2), 2, 1, PaddingMode.zeros, 1),
+      (randomTensor([2, 2, 3, 3], seed: 2), 1, 1, .reflect, 1),
+      (randomTensor([2, 2, 3, 3], seed: 2), 1, 0, .zeros, 1),
+      (randomTensor([2, 1, 3, 3], seed: 2), 1, 1, .zeros, 2),
+      (randomTensor([2, 2, 1, 1], seed: 2), 1, 1, .zeros, 1),
+    ] {
+      XCTAssertThrowsError(
+        try conv2d(x, weight: w, bias: nil, stride: stride, padding: padding, paddingMode: mode, groups: groups, algorithm: .winograd)
+      ) { error in XCTAssertTrue("\(error)".contains("Winograd needs a 3×3 kernel"), "\(error)") }
+    }
+  }
+
   // MARK: Errors
 
   func testArgumentErrors() {

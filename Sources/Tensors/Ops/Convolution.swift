@@ -44,9 +44,10 @@ func validateBias(op: String, _ bias: Tensor?, channels: Int) throws {
 /// - Returns `[N, C_out, ⌊(H + 2p − kh) / s⌋ + 1, ⌊(W + 2p − kw) / s⌋ + 1]`.
 /// - `paddingMode` `.reflect` needs padding < H and < W (as PyTorch). `groups` splits input and
 ///   output channels into that many independent convolutions (`groups == C_in`: depthwise).
+/// - `algorithm` picks the lowering (`.automatic`: by shape, see `ConvolutionAlgorithm`).
 public func conv2d(
   _ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int = 0,
-  paddingMode: PaddingMode = .zeros, groups: Int = 1
+  paddingMode: PaddingMode = .zeros, groups: Int = 1, algorithm: ConvolutionAlgorithm = .automatic
 ) throws -> Tensor {
   let op = "conv2d"
   let (n, cin, h, w, kh, kw) = try validateConvolution(
@@ -65,6 +66,16 @@ public func conv2d(
   if paddingMode == .reflect && (padding >= h || padding >= w) {
     throw TensorError.invalidArgument(
       op: op, reason: "reflect padding \(padding) must be smaller than the input's height and width \(h)×\(w)")
+  }
+  let winogradApplies = WinogradLowering.applies(
+    kernelH: kh, kernelW: kw, stride: stride, padding: padding, mode: paddingMode, groups: groups)
+  if algorithm == .winograd && !winogradApplies {
+    throw TensorError.invalidArgument(
+      op: op, reason: "Winograd needs a 3×3 kernel, stride 1, padding 1, zero borders and one group; use .automatic")
+  }
+  if winogradApplies && algorithm.picksWinograd(inChannels: cin, outChannels: cout, height: h, width: w) {
+    return winogradConv2d(x, weight: weight, bias: bias, WinogradLowering(
+      batch: n, inChannels: cin, outChannels: cout, tiles: WinogradTiles(height: h, width: w)))
   }
   let lowering = ConvLowering(
     batch: n, groups: groups,
@@ -89,5 +100,23 @@ public func conv2d(
     if x.requiresGrad {
       lowering.scatter(weight: weight.data, dense: g.data, image: x.gradBuffer().data)
     }
+  }
+}
+
+
+/// conv2d through `lowering` (3×3, stride 1, padding 1, zero borders, one group).
+private func winogradConv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, _ lowering: WinogradLowering) -> Tensor {
+  let (n, cout, h, w) = (lowering.batch, lowering.outChannels, lowering.tiles.height, lowering.tiles.width)
+  let out = Tensor(uninitialized: [n, cout, h, w])
+  lowering.forward(x: x.data, weight: weight.data, bias: bias?.data, out: out.data)
+  let inputs = [x, weight] + (bias.map { [$0] } ?? [])
+  return out.recorded("conv2d", inputs) { g in
+    if let bias, bias.requiresGrad {
+      addChannelSums(g.data, into: bias.gradBuffer().data, batch: n, channels: cout, plane: h * w)
+    }
+    lowering.backward(
+      x: x.data, weight: weight.data, gradOut: g.data,
+      weightGrad: weight.requiresGrad ? weight.gradBuffer().data : nil,
+      inputGrad: x.requiresGrad ? x.gradBuffer().data : nil)
   }
 }
