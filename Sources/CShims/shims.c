@@ -17,6 +17,18 @@ int noiseda_cpu_has_avx2_fma(void) {
   return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
 
+#ifdef NOISEDA_REQUIRE_AVX2_FMA
+// The Swift targets were compiled for AVX2 + FMA (Package.swift, NOISEDA_TARGET_CPU): stop
+// with the fix before any of their code runs, instead of an illegal-instruction crash later.
+__attribute__((constructor)) static void noiseda_require_avx2_fma(void) {
+  if (!noiseda_cpu_has_avx2_fma()) {
+    fputs("noiseda: this build needs a CPU with AVX2 and FMA, which this one lacks; rebuild for any "
+          "x86-64 with: NOISEDA_TARGET_CPU=x86-64 swift build -c release\n", stderr);
+    exit(70);
+  }
+}
+#endif
+
 struct noiseda_jpeg_error {
   struct jpeg_error_mgr base;
   jmp_buf jump;
