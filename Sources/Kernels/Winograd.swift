@@ -75,10 +75,7 @@ public func winogradWeightsAdjoint(_ du: UnsafePointer<Float>, count: Int, into 
   Threading.forEachChunk(count, minChunk: 2048) { range in
     vectors(range.count) { j, lanes in
       let i = range.lowerBound + j
-      func row(_ a: Int) -> (Vec, Vec, Vec, Vec) {
-        let p = du + 4 * a * slab + i
-        return (loadVec(p, lanes), loadVec(p + slab, lanes), loadVec(p + 2 * slab, lanes), loadVec(p + 3 * slab, lanes))
-      }
+      func row(_ a: Int) -> (Vec, Vec, Vec, Vec) { loadSlabs(du + 4 * a * slab + i, stride: slab, lanes) }
       let (u0, u1, u2, u3) = (row(0), row(1), row(2), row(3))
       // Gᵀ dU: rows u0 + (u1+u2)/2, (u1−u2)/2, (u1+u2)/2 + u3; then the same on columns.
       func columns(_ q: (Vec, Vec, Vec, Vec)) -> (Vec, Vec, Vec) {
@@ -107,6 +104,12 @@ private func vectors(_ n: Int, _ body: (Int, Int) -> Void) {
     body(j, min(16, n - j))
     j += 16
   }
+}
+
+/// Lanes of 4 slabs `stride` floats apart from `p`: p, p + stride, p + 2·stride, p + 3·stride.
+@inline(__always)
+private func loadSlabs(_ p: UnsafePointer<Float>, stride: Int, _ lanes: Int) -> (Vec, Vec, Vec, Vec) {
+  (loadVec(p, lanes), loadVec(p + stride, lanes), loadVec(p + 2 * stride, lanes), loadVec(p + 3 * stride, lanes))
 }
 
 /// Calls body(planes, scratch) on contiguous ranges of `0..<planes` spread over the threads,
@@ -140,7 +143,7 @@ private struct TileWindows {
     odds = evens + TileWindows.splitRows(tiles) * (tiles.tilesW + 1)
   }
 
-  /// d_ab (a, b in 0..<4).
+  /// d_ab (a, b in 0..<4); d_a0 … d_a3 are `tiles.perPlane` floats apart.
   func window(_ a: Int, _ b: Int) -> UnsafeMutablePointer<Float> { windows + (4 * a + b) * tiles.perPlane }
 
   /// Fills the split rows from `plane` `[H, W]` and the windows from them.
@@ -198,7 +201,7 @@ private struct TileWindows {
 }
 
 /// V[ξ, c, t] = (Bᵀ d B)[ξ] for every 4×4 input tile d of `x` `[batch, channels, H, W]`;
-/// v: `16 slabs of `[channels, batch·tiles.perPlane]``.
+/// v: 16 slabs of `[channels, batch·tiles.perPlane]`.
 public func winogradInput(
   _ x: UnsafePointer<Float>, batch: Int, channels: Int, tiles: WinogradTiles, into v: UnsafeMutablePointer<Float>
 ) {
@@ -211,10 +214,7 @@ public func winogradInput(
       d.gather(x + plane * tiles.height * tiles.width)
       let out = v + (c * batch + n) * pp
       vectors(pp) { j, lanes in
-        func row(_ a: Int) -> (Vec, Vec, Vec, Vec) {
-          (loadVec(d.window(a, 0) + j, lanes), loadVec(d.window(a, 1) + j, lanes),
-           loadVec(d.window(a, 2) + j, lanes), loadVec(d.window(a, 3) + j, lanes))
-        }
+        func row(_ a: Int) -> (Vec, Vec, Vec, Vec) { loadSlabs(d.window(a, 0) + j, stride: pp, lanes) }
         let (d0, d1, d2, d3) = (row(0), row(1), row(2), row(3))
         // Bᵀ d: rows d0−d2, d1+d2, d2−d1, d1−d3; then columns t0−t2, t1+t2, t2−t1, t1−t3.
         func store(_ a: Int, _ t: (Vec, Vec, Vec, Vec)) {
@@ -234,7 +234,7 @@ public func winogradInput(
 }
 
 /// dx[n, c] += B dV Bᵀ over every tile, overlapping tiles summed, samples outside the image
-/// dropped (the adjoint of `winogradInput`); dv: `16 slabs of `[channels, batch·tiles.perPlane]``.
+/// dropped (the adjoint of `winogradInput`); dv: 16 slabs of `[channels, batch·tiles.perPlane]`.
 public func winogradInputAdjoint(
   _ dv: UnsafePointer<Float>, batch: Int, channels: Int, tiles: WinogradTiles, into dx: UnsafeMutablePointer<Float>
 ) {
@@ -246,10 +246,7 @@ public func winogradInputAdjoint(
       let (n, c) = (plane / channels, plane % channels)
       let src = dv + (c * batch + n) * pp
       vectors(pp) { j, lanes in
-        func row(_ a: Int) -> (Vec, Vec, Vec, Vec) {
-          let p = src + 4 * a * xi + j
-          return (loadVec(p, lanes), loadVec(p + xi, lanes), loadVec(p + 2 * xi, lanes), loadVec(p + 3 * xi, lanes))
-        }
+        func row(_ a: Int) -> (Vec, Vec, Vec, Vec) { loadSlabs(src + 4 * a * xi + j, stride: xi, lanes) }
         let (u0, u1, u2, u3) = (row(0), row(1), row(2), row(3))
         // B dV: rows u0, u1−u2+u3, u1+u2−u0, −u3; then columns r0, r1−r2+r3, r1+r2−r0, −r3.
         func store(_ a: Int, _ r: (Vec, Vec, Vec, Vec)) {
@@ -313,7 +310,7 @@ private struct TileOutputs {
 }
 
 /// y[n, c] = Aᵀ M A (+ bias[c]) for every tile, outputs past an odd edge dropped;
-/// m: `16 slabs of `[channels, batch·tiles.perPlane]``, y: `[batch, channels, H, W]`.
+/// m: 16 slabs of `[channels, batch·tiles.perPlane]`, y: `[batch, channels, H, W]`.
 public func winogradOutput(
   _ m: UnsafePointer<Float>, batch: Int, channels: Int, tiles: WinogradTiles, bias: UnsafePointer<Float>?,
   into y: UnsafeMutablePointer<Float>
@@ -327,10 +324,7 @@ public func winogradOutput(
       let b = Vec(repeating: bias?[c] ?? 0)
       let src = m + (c * batch + n) * pp
       vectors(pp) { j, lanes in
-        func row(_ a: Int) -> (Vec, Vec, Vec, Vec) {
-          let p = src + 4 * a * xi + j
-          return (loadVec(p, lanes), loadVec(p + xi, lanes), loadVec(p + 2 * xi, lanes), loadVec(p + 3 * xi, lanes))
-        }
+        func row(_ a: Int) -> (Vec, Vec, Vec, Vec) { loadSlabs(src + 4 * a * xi + j, stride: xi, lanes) }
         let (m0, m1, m2, m3) = (row(0), row(1), row(2), row(3))
         // Aᵀ M: rows m0+m1+m2, m1−m2−m3; then columns s0+s1+s2, s1−s2−s3.
         let s0 = (m0.0 + m1.0 + m2.0, m0.1 + m1.1 + m2.1, m0.2 + m1.2 + m2.2, m0.3 + m1.3 + m2.3)

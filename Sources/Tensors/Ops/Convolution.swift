@@ -103,7 +103,6 @@ public func conv2d(
   }
 }
 
-
 /// conv2d through `lowering` (3×3, stride 1, padding 1, zero borders, one group).
 private func winogradConv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, _ lowering: WinogradLowering) -> Tensor {
   let (n, cout, h, w) = (lowering.batch, lowering.outChannels, lowering.tiles.height, lowering.tiles.width)

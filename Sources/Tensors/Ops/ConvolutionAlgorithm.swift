@@ -12,10 +12,12 @@ public enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
   /// Winograd F(2×2, 3×3); conv2d throws for a convolution it does not apply to.
   case winograd
 
-  /// Whether a convolution this lowering applies to should take Winograd. Measured (bench ops,
-  /// batch 8 and 16, 1 and 2 threads): Winograd is 10–40 % faster forward+backward from 64
-  /// channels at 8×8 to 32×32, about even at 64×64, and slower at 32 channels or 128×128,
-  /// where its transforms (memory passes over 4× the image) outweigh the saved multiplies.
+  /// Whether a convolution this lowering applies to should take Winograd. Measured (bench ops
+  /// --algorithm, batch 8, 1 and 2 threads; docs/performance.md "im2col against Winograd, per
+  /// shape"): 1.4–1.7× faster forward+backward from 128 channels, 0.9–1.3× at 64, slower at 32
+  /// channels on one thread (its transforms, memory passes over 4× the image, outweigh the saved
+  /// multiplies); ~1.1× at 64 channels and 128×128, left to im2col for the memory 4× the
+  /// networks' largest activations would take in transformed tiles.
   func picksWinograd(inChannels: Int, outChannels: Int, height: Int, width: Int) -> Bool {
     switch self {
     case .im2col: return false
