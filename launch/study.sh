@@ -18,8 +18,9 @@ cd "$(dirname "$0")/.."
 # name | overrides of cluster/configs/study.yaml (@data: the study's data folder). Stage 1: the base
 # pair, a margin that keeps the hinge active, and the oracle: vanilla trained on camera-pipeline
 # pairs of the same photos, the best a restorer of this size gets on the real-world split from
-# this data (what DA could at most recover). Stage 2: λ both ways, patch, longer runs, a wider diffusion net. Table 4's
-# ablation order (the paper's t ranges, then +CS, +CS+RS) at the study's setting.
+# this data (what DA could at most recover). Stage 2: λ both ways and λ at full strength from the
+# start, patch, longer runs, a wider diffusion net, a 16× larger restorer (with its own vanilla and
+# oracle, since its headroom may differ). Table 4's ablation order (the paper's t ranges, then +CS, +CS+RS) at the study's setting.
 runs=(
   "vanilla|method.name=vanilla"
   "da|"
@@ -36,6 +37,10 @@ runs=(
   "vanilla-30k|method.name=vanilla train.steps=30000"
   "da-30k|train.steps=30000"
   "da-diffusion-s|model.diffusion=diffusion-s"
+  "da-ramp0.01|da.ramp_fraction=0.01"
+  "vanilla-unet-t|method.name=vanilla model.restorer=unet-t"
+  "oracle-camera-unet-t|method.name=vanilla model.restorer=unet-t data.pairs=@data/pairs-camera"
+  "da-unet-t|model.restorer=unet-t"
 )
 
 jobs=$(nproc)
