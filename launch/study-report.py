@@ -4,8 +4,8 @@
 For each run: what it changes in cluster/configs/study.yaml, steps done, training wall time, seconds
 per step, the EMA restorer's PSNR on the real-world and synthetic splits (noiseda eval on the last
 checkpoint; the last in-training validation while a run is still going), DA − vanilla on the
-real-world split at the last validation step both share (vanilla with the same restorer, synthetic
-pairs and patch size), and the DA diagnostics of the last logged window. Then the real-world validation PSNR against step for
+real-world split at the last validation step both share (vanilla with the same seed, restorer,
+synthetic pairs and patch size), and the DA diagnostics of the last logged window. Then the real-world validation PSNR against step for
 every run (the curves), and, with matplotlib, a PNG of them (RUNS/psnr.png).
 Usage: launch/study-report.py --runs RUNS_DIR
 """
@@ -48,7 +48,8 @@ def read_run(folder):
     wall = sum(g for g in gaps if g < 20 * usual + 600)
     return {
         "method": re.search(r"^method:\n\s+name:\s*\"?([\w-]+)", config, re.M).group(1),
-        "restorer": setting("restorer"), "patch": int(setting("patch")), "target": int(setting("steps")), "threads": setting("threads"),
+        "restorer": setting("restorer"), "seed": setting("seed"), "patch": int(setting("patch")),
+        "target": int(setting("steps")), "threads": setting("threads"),
         "overrides": overrides, "steps": train[-1]["step"], "wall_h": wall / 3600,
         "step_s": statistics.median(r["step_s"] for r in train), "val": val, "scores": scores,
         "diag": {k: last(k) for k in ("lambda", "hinge_active", "d_pos", "d_neg", "grad_res", "grad_dif", "real_slot_change")},
@@ -75,9 +76,9 @@ def main():
         return
 
     def vanilla_for(run):
-        """The vanilla run with the same restorer, synthetic pairs and patch size, of the same length if there is one."""
+        """The vanilla run with the same seed, restorer, synthetic pairs and patch size, of the same length if there is one."""
         same = [v for v in runs.values()
-                if v["method"] == "vanilla" and v["restorer"] == run["restorer"] and v["patch"] == run["patch"]
+                if v["method"] == "vanilla" and (v["seed"], v["restorer"], v["patch"]) == (run["seed"], run["restorer"], run["patch"])
                 and "data.pairs" not in v["overrides"]]
         return next((v for v in same if v["target"] == run["target"]), same[0] if same else None)
 
