@@ -5,9 +5,10 @@ For each run: what it changes in cluster/configs/study.yaml, steps done, trainin
 per step, the EMA restorer's PSNR on the real-world and synthetic splits (noiseda eval on the last
 checkpoint; the last in-training validation while a run is still going), DA − vanilla on the
 real-world split at the last validation step both share (vanilla with the same seed, restorer,
-synthetic pairs and patch size), and the DA diagnostics of the last logged window. Then the real-world validation PSNR against step for
-every run (the curves), and, with matplotlib, a PNG of them (RUNS/psnr.png).
-Usage: launch/study-report.py --runs RUNS_DIR
+synthetic pairs and patch size), and the DA diagnostics of the last logged window (with --since
+STEP: their medians over the windows logged from STEP on). Then the real-world validation PSNR
+against step for every run (the curves), and, with matplotlib, a PNG of them (RUNS/psnr.png).
+Usage: launch/study-report.py --runs RUNS_DIR [--since STEP]
 """
 import argparse
 import json
@@ -16,8 +17,12 @@ import re
 import statistics
 
 
-def read_run(folder):
-    """The metrics, settings and scores of one run folder, or None when it has not started."""
+DIAGNOSTICS = ("lambda", "hinge_active", "d_pos", "d_neg", "grad_res", "grad_dif", "real_slot_change")
+
+
+def read_run(folder, since):
+    """The metrics, settings and scores of one run folder, or None when it has not started; the
+    diagnostics of the last logged window, or their medians from step `since` on."""
     metrics = os.path.join(folder, "metrics.jsonl")
     if not os.path.exists(metrics):
         return None
@@ -40,7 +45,11 @@ def read_run(folder):
         path = os.path.join(folder, "eval-%s.json" % split)
         if os.path.exists(path):
             scores[split] = json.load(open(path))["mean"]["psnrRGB"]
-    last = lambda key: next((r[key] for r in reversed(train) if key in r), None)
+    def diagnostic(key):
+        if since is None:
+            return next((r[key] for r in reversed(train) if key in r), None)
+        values = [r[key] for r in train if key in r and r["step"] >= since]
+        return statistics.median(values) if values else None
     # Wall time: sum of the gaps between consecutive records, leaving out pauses between sittings.
     times = [r["time"] for r in train]
     gaps = [b - a for a, b in zip(times, times[1:])]
@@ -48,11 +57,11 @@ def read_run(folder):
     wall = sum(g for g in gaps if g < 20 * usual + 600)
     return {
         "method": re.search(r"^method:\n\s+name:\s*\"?([\w-]+)", config, re.M).group(1),
-        "restorer": setting("restorer"), "seed": setting("seed"), "patch": int(setting("patch")),
-        "target": int(setting("steps")), "threads": setting("threads"),
+        "restorer": setting("restorer"), "seed": setting("seed"), "pairs": setting("pairs"),
+        "patch": int(setting("patch")), "target": int(setting("steps")), "threads": setting("threads"),
         "overrides": overrides, "steps": train[-1]["step"], "wall_h": wall / 3600,
         "step_s": statistics.median(r["step_s"] for r in train), "val": val, "scores": scores,
-        "diag": {k: last(k) for k in ("lambda", "hinge_active", "d_pos", "d_neg", "grad_res", "grad_dif", "real_slot_change")},
+        "diag": {k: diagnostic(k) for k in DIAGNOSTICS},
     }
 
 
@@ -63,12 +72,14 @@ def fmt(value, digits=2):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", required=True)
-    runs_dir = parser.parse_args().runs
+    parser.add_argument("--since", type=int, help="diagnostics: medians over the windows from this step on")
+    arguments = parser.parse_args()
+    runs_dir = arguments.runs
     runs = {}
     for name in sorted(os.listdir(runs_dir)):
         folder = os.path.join(runs_dir, name)
         if os.path.isdir(folder):
-            run = read_run(folder)
+            run = read_run(folder, arguments.since)
             if run:
                 runs[name] = run
     if not runs:
@@ -76,10 +87,10 @@ def main():
         return
 
     def vanilla_for(run):
-        """The vanilla run with the same seed, restorer, synthetic pairs and patch size, of the same length if there is one."""
-        same = [v for v in runs.values()
-                if v["method"] == "vanilla" and (v["seed"], v["restorer"], v["patch"]) == (run["seed"], run["restorer"], run["patch"])
-                and "data.pairs" not in v["overrides"]]
+        """The vanilla run with the same seed, restorer, synthetic pairs and patch size, of the same
+        length if there is one."""
+        paired = ("seed", "restorer", "pairs", "patch")
+        same = [v for v in runs.values() if v["method"] == "vanilla" and all(v[k] == run[k] for k in paired)]
         return next((v for v in same if v["target"] == run["target"]), same[0] if same else None)
 
     print("| run | changes to study.yaml | steps | wall h | s/step | real PSNR | synthetic PSNR "
