@@ -17,12 +17,12 @@ cd "$(dirname "$0")/.."
 
 # name | overrides of cluster/configs/study.yaml (@data: the study's data folder). Stage 1: the base
 # pair, a margin that keeps the hinge active, and the oracle: vanilla trained on camera-pipeline
-# pairs of the same photos, the best a restorer of this size gets on the real-world split from
-# this data (what DA could at most recover); vanilla with four other seeds, da and the oracle with
-# two, for how far two runs differ by chance alone and whether DA's effect and the headroom hold
-# across seeds. Stage 2: λ both ways and λ at full strength from the
-# start, patch, longer runs, a wider diffusion net, a 16× larger restorer (with its own vanilla and
-# oracle, since its headroom may differ). Table 4's ablation order (the paper's t ranges, then +CS, +CS+RS) at the study's setting.
+# pairs of the same photos, the best a restorer of this size gets on the real-world split from this
+# data (what DA could at most recover). Chance: vanilla with four other seeds, da and the oracle
+# with two, for how far runs differ by chance alone and whether DA's effect and the headroom hold
+# across seeds. Stage 2: λ both ways and at full strength from the start, patch, longer runs, a
+# wider diffusion net, a 16× larger restorer (with its own vanilla and oracle: its headroom may
+# differ). Table 4's ablation order (the paper's t ranges, then +CS, +CS+RS) at the study's setting.
 runs=(
   "vanilla|method.name=vanilla"
   "da|"
