@@ -6,7 +6,8 @@ per step, the EMA restorer's PSNR on the real-world and synthetic splits (noised
 checkpoint; the last in-training validation while a run is still going), DA − vanilla on the
 real-world split at the last validation step both share (vanilla with the same seed, restorer,
 synthetic pairs and patch size), and the DA diagnostics of the last logged window (with --since
-STEP: their medians over the windows logged from STEP on). Then the real-world validation PSNR
+STEP: their medians over the windows logged from STEP on, and for "hinge active" the fraction of
+the steps from STEP on). Then the real-world validation PSNR
 against step for every run (the curves), and, with matplotlib, a PNG of them (RUNS/psnr.png).
 Usage: launch/study-report.py --runs RUNS_DIR [--since STEP]
 """
@@ -48,6 +49,13 @@ def read_run(folder, since):
     def diagnostic(key):
         if since is None:
             return next((r[key] for r in reversed(train) if key in r), None)
+        if key == "hinge_active":
+            # A fraction of steps: weight each window by the steps it logs, i.e. the fraction of all
+            # steps from `since` on whose hinge was active.
+            windows = [(r[key], r["step"] - q["step"]) for q, r in zip(train, train[1:])
+                       if key in r and r["step"] >= since]
+            steps = sum(n for _, n in windows)
+            return sum(h * n for h, n in windows) / steps if steps else None
         values = [r[key] for r in train if key in r and r["step"] >= since]
         return statistics.median(values) if values else None
     # Wall time: sum of the gaps between consecutive records, leaving out pauses between sittings.
@@ -72,7 +80,7 @@ def fmt(value, digits=2):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", required=True)
-    parser.add_argument("--since", type=int, help="diagnostics: medians over the windows from this step on")
+    parser.add_argument("--since", type=int, help="diagnostics: medians over the windows from this step on (hinge active: the fraction of those steps)")
     arguments = parser.parse_args()
     runs_dir = arguments.runs
     runs = {}
@@ -113,7 +121,7 @@ def main():
         print("| %s | %s | %s | %.2f | %.3f | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             name, run["overrides"] or "—", steps, run["wall_h"], run["step_s"],
             fmt(real) + ("*" if real is not None and "val" not in run["scores"] else ""), fmt(run["scores"].get("val-awgn")), delta,
-            fmt(d["lambda"], 3), fmt(d["hinge_active"]), fmt(d["d_pos"], 4), fmt(d["d_neg"], 4), fmt(ratio),
+            fmt(d["lambda"], 3), fmt(d["hinge_active"], 3), fmt(d["d_pos"], 4), fmt(d["d_neg"], 4), fmt(ratio),
             fmt(d["real_slot_change"])))
     print("\n\\* last in-training validation (run not finished); otherwise `noiseda eval` of the last checkpoint (EMA).")
 
