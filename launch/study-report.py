@@ -7,8 +7,9 @@ checkpoint; the last in-training validation while a run is still going), DA − 
 real-world split at the last validation step both share (vanilla with the same seed, restorer,
 synthetic pairs and patch size), and the DA diagnostics of the last logged window (with --since
 STEP: their medians over the windows logged from STEP on, and for "hinge active" the fraction of
-the steps from STEP on). Then the real-world validation PSNR
-against step for every run (the curves), and, with matplotlib, a PNG of them (RUNS/psnr.png).
+the steps from STEP on). Then the real-world validation PSNR against step for every run (the
+curves), the same for each DA run minus its vanilla run, and, with matplotlib, a PNG of the curves
+(RUNS/psnr.png).
 Usage: launch/study-report.py --runs RUNS_DIR [--since STEP]
 """
 import argparse
@@ -64,6 +65,7 @@ def read_run(folder, since):
     usual = statistics.median(gaps) if gaps else 0
     wall = sum(g for g in gaps if g < 20 * usual + 600)
     return {
+        "name": os.path.basename(folder),
         "method": re.search(r"^method:\n\s+name:\s*\"?([\w-]+)", config, re.M).group(1),
         "restorer": setting("restorer"), "seed": setting("seed"), "pairs": setting("pairs"),
         "patch": int(setting("patch")), "target": int(setting("steps")), "threads": setting("threads"),
@@ -132,6 +134,19 @@ def main():
     print("| --- |" + " ---: |" * len(shown))
     for name, run in runs.items():
         print("| %s | " % name + " | ".join(fmt(run["val"].get(s)) for s in shown) + " |")
+
+    print("\nEach run minus its vanilla run (same seed, restorer, pairs and patch), real-world validation"
+          " PSNR (dB) against step:\n")
+    print("| run | vanilla run | " + " | ".join(str(s) for s in shown) + " |")
+    print("| --- | --- |" + " ---: |" * len(shown))
+    for name, run in runs.items():
+        reference = vanilla_for(run)
+        if run["method"] == "vanilla" or not reference:
+            continue
+        differences = [run["val"][s] - reference["val"][s] if s in run["val"] and s in reference["val"] else None
+                       for s in shown]
+        print("| %s | %s | " % (name, reference["name"]) +
+              " | ".join("" if d is None else "%+.2f" % d for d in differences) + " |")
 
     try:
         import matplotlib
