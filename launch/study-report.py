@@ -3,13 +3,13 @@
 
 For each run: what it changes in cluster/configs/study.yaml, steps done, training wall time, seconds
 per step, the EMA restorer's PSNR on the real-world and synthetic splits (noiseda eval on the last
-checkpoint; the last in-training validation while a run is still going), DA − vanilla on the
-real-world split at the last validation step both share (vanilla with the same seed, restorer,
-synthetic pairs and patch size), and the DA diagnostics of the last logged window (with --since
-STEP: their medians over the windows logged from STEP on, and for "hinge active" the fraction of
-the steps from STEP on). Then the real-world validation PSNR against step for every run (the
-curves), the same for each DA run minus its vanilla run, and, with matplotlib, a PNG of the curves
-(RUNS/psnr.png).
+checkpoint; the last in-training validation while a run is still going) and on the wider real-world
+split (val-wide, eight more photos; once scored), DA − vanilla on the real-world split at the last
+validation step both share (vanilla with the same seed, restorer, synthetic pairs and patch size),
+and the DA diagnostics of the last logged window (with --since STEP: their medians over the
+windows logged from STEP on, and for "hinge active" the fraction of the steps from STEP on). Then
+the real-world validation PSNR against step for every run (the curves), the same for each DA run
+minus its vanilla run (and on val-wide), and, with matplotlib, a PNG of the curves (RUNS/psnr.png).
 Usage: launch/study-report.py --runs RUNS_DIR [--since STEP]
 """
 import argparse
@@ -43,7 +43,7 @@ def read_run(folder, since):
     overrides_file = os.path.join(folder, "overrides.txt")
     overrides = open(overrides_file).read().strip() if os.path.exists(overrides_file) else ""
     scores = {}
-    for split in ("val", "val-awgn"):
+    for split in ("val", "val-awgn", "val-wide"):
         path = os.path.join(folder, "eval-%s.json" % split)
         if os.path.exists(path):
             scores[split] = json.load(open(path))["mean"]["psnrRGB"]
@@ -104,8 +104,8 @@ def main():
         return next((v for v in same if v["target"] == run["target"]), same[0] if same else None)
 
     print("| run | changes to study.yaml | steps | wall h | s/step | real PSNR | synthetic PSNR "
-          "| DA − vanilla (real, step) | λ | hinge active | d_pos | d_neg | ‖∇‖ dif/res | real-slot change |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+          "| real PSNR, val-wide | DA − vanilla (real, step) | λ | hinge active | d_pos | d_neg | ‖∇‖ dif/res | real-slot change |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for name, run in runs.items():
         real = run["scores"].get("val")
         if real is None and run["val"]:
@@ -120,9 +120,10 @@ def main():
         d = run["diag"]
         ratio = d["grad_dif"] / d["grad_res"] if d["grad_dif"] is not None and d["grad_res"] else None
         steps = "%d" % run["steps"] + ("" if run["steps"] >= run["target"] else " of %d" % run["target"])
-        print("| %s | %s | %s | %.2f | %.3f | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        print("| %s | %s | %s | %.2f | %.3f | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             name, run["overrides"] or "—", steps, run["wall_h"], run["step_s"],
-            fmt(real) + ("*" if real is not None and "val" not in run["scores"] else ""), fmt(run["scores"].get("val-awgn")), delta,
+            fmt(real) + ("*" if real is not None and "val" not in run["scores"] else ""), fmt(run["scores"].get("val-awgn")),
+            fmt(run["scores"].get("val-wide")), delta,
             fmt(d["lambda"], 3), fmt(d["hinge_active"], 3), fmt(d["d_pos"], 4), fmt(d["d_neg"], 4), fmt(ratio),
             fmt(d["real_slot_change"])))
     print("\n\\* last in-training validation (run not finished); otherwise `noiseda eval` of the last checkpoint (EMA).")
@@ -137,14 +138,16 @@ def main():
 
     print("\nEach run minus its vanilla run (same seed, restorer, pairs and patch), real-world validation"
           " PSNR (dB) against step:\n")
-    print("| run | vanilla run | " + " | ".join(str(s) for s in shown) + " |")
-    print("| --- | --- |" + " ---: |" * len(shown))
+    print("| run | vanilla run | " + " | ".join(str(s) for s in shown) + " | val-wide |")
+    print("| --- | --- |" + " ---: |" * (len(shown) + 1))
     for name, run in runs.items():
         reference = vanilla_for(run)
         if run["method"] == "vanilla" or not reference:
             continue
         differences = [run["val"][s] - reference["val"][s] if s in run["val"] and s in reference["val"] else None
                        for s in shown]
+        wide = [r["scores"].get("val-wide") for r in (run, reference)]
+        differences.append(wide[0] - wide[1] if None not in wide else None)
         print("| %s | %s | " % (name, reference["name"]) +
               " | ".join("" if d is None else "%+.2f" % d for d in differences) + " |")
 

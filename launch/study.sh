@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The study of issue 9 (docs/method.md, "The study"): trains the runs below with
 # cluster/configs/study.yaml plus each run's overrides, side by side (one rank × one thread each),
-# scores each finished run's last checkpoint with its EMA weights on the real-world split (val)
-# and the synthetic AWGN split (val-awgn), and prints the table of docs/method.md
+# scores each finished run's last checkpoint with its EMA weights on the real-world split (val),
+# the synthetic AWGN split (val-awgn) and a wider real-world split of eight more held-out photos
+# (val-wide), and prints the table of docs/method.md
 # (launch/study-report.py). Run folders live in STUDY_DIR (default ../noiseda-study, outside the
-# repository); a second call resumes unfinished runs with --resume auto and skips finished ones,
-# so long runs continue across sittings. Never in CI (launch/test.sh runs --quick only).
+# repository); a second call resumes unfinished runs with --resume auto, and scores finished ones
+# on any split they lack, so long runs continue across sittings. Never in CI (launch/test.sh runs --quick only).
 # Usage: launch/study.sh [--jobs N] [--quick] [--list] [RUN ...]
 #   RUN: names from the table below (default: all, in table order).
 #   --jobs N: runs trained at once (default: the number of cores).
@@ -96,6 +97,17 @@ data="$study/data"
 # The oracle's pairs: the training photos through the real-world (camera-pipeline) degradation.
 [ -f "$data/pairs-camera/manifest.json" ] || "$NOISEDA" convert --layout folder --input "$data/photos/pairs" \
   --kind pairs --task denoise --degrade camera --seed 4 --tile 128 --shard-size 256 --deflate 1 --out "$data/pairs-camera"
+# val-wide: the real-world degradation on eight more photographs from python3-skimage that no split
+# trains on (most of them grey, stored as RGB), so that a score rests on ten photos, not two.
+if [ ! -f "$data/val-wide/manifest.json" ]; then
+  rm -rf "$data/photos/val-wide"
+  mkdir -p "$data/photos/val-wide"
+  for photo in brick.png camera.png cell.png coins.png grass.png gravel.png moon.png retina.jpg; do
+    cp "/usr/lib/python3/dist-packages/skimage/data/$photo" "$data/photos/val-wide/"
+  done
+  "$NOISEDA" convert --layout folder --input "$data/photos/val-wide" --kind val --task denoise \
+    --degrade camera --seed 5 --deflate 1 --out "$data/val-wide"
+fi
 
 runs_dir="$study/runs"
 extra=()
@@ -107,20 +119,25 @@ if [ "$quick" = 1 ]; then
 fi
 mkdir -p "$runs_dir"
 
-# One run: train (resuming), then score its newest checkpoint on both splits.
+# One run: train (resuming) unless it has been scored, then score its newest checkpoint on each
+# split it has no score for.
+splits=(val val-awgn val-wide)
 study_run() {
-  local name=$1 run="$runs_dir/$1" settings=()
+  local name=$1 run="$runs_dir/$1" settings=() split
   for override in ${overrides[$name]}; do settings+=(--set "${override//@data/$data}"); done
   mkdir -p "$run"
-  [ -f "$run/eval-val-awgn.json" ] && return 0  # finished and scored
+  [ -f "$run/eval-${splits[-1]}.json" ] && return 0  # scored on the last split: finished
   echo "${overrides[$name]}" >"$run/overrides.txt"
   {
-    echo "study: $name started $(date -u +%FT%TZ)"
-    launch/train.sh -n 1 -t 1 -- --config cluster/configs/study.yaml --resume auto \
-      --set run.out_dir="$runs_dir" --set run.name="$name" --set data.pairs="$data/pairs" \
-      --set data.real="$data/real" --set data.val="$data/val" "${settings[@]}" "${extra[@]}"
+    if [ ! -f "$run/eval-val.json" ]; then
+      echo "study: $name started $(date -u +%FT%TZ)"
+      launch/train.sh -n 1 -t 1 -- --config cluster/configs/study.yaml --resume auto \
+        --set run.out_dir="$runs_dir" --set run.name="$name" --set data.pairs="$data/pairs" \
+        --set data.real="$data/real" --set data.val="$data/val" "${settings[@]}" "${extra[@]}"
+    fi
     checkpoint=$(ls "$run"/step-*.h5 | sort | tail -n 1)
-    for split in val val-awgn; do
+    for split in "${splits[@]}"; do
+      [ -f "$run/eval-$split.json" ] && continue
       "$NOISEDA" eval --checkpoint "$checkpoint" --data "$data/$split" --json "$run/eval-$split.json.tmp"
       mv "$run/eval-$split.json.tmp" "$run/eval-$split.json"
     done
