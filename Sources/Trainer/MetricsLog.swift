@@ -1,5 +1,7 @@
 // MetricsLog: appends one JSON object per line to `metrics.jsonl` in the run folder (rank 0).
-// Each line is written whole and flushed, so a killed run leaves only complete lines.
+// Each line is written whole and flushed, so a killed run leaves only complete lines. A resumed
+// run first drops the records logged after its checkpoint (like TensorBoard's purge_step), so
+// that every step is logged once.
 import Foundation
 
 /// A JSON-lines metrics file.
@@ -7,8 +9,11 @@ public final class MetricsLog {
   private let handle: FileHandle
   public let path: String
 
-  /// Opens (creating or appending to) `path`.
-  public init(path: String) throws {
+  /// Opens (creating or appending to) `path`. With `resumedAt`, the records whose step is above it
+  /// (logged by the run after the checkpoint it resumes from) are removed first, and an "event"
+  /// record says how many.
+  public init(path: String, resumedAt: Int? = nil) throws {
+    let dropped = try resumedAt.map { try MetricsLog.removeRecords(after: $0, in: path) }
     if !FileManager.default.fileExists(atPath: path) {
       guard FileManager.default.createFile(atPath: path, contents: nil) else {
         throw TrainerError("metrics \(path): cannot create the file; check that the run folder is writable")
@@ -20,6 +25,28 @@ public final class MetricsLog {
     handle.seekToEndOfFile()
     self.handle = handle
     self.path = path
+    if let step = resumedAt, let dropped {
+      write(kind: "event", step: step, ["event": "resumed", "dropped_records": .number(Double(dropped))])
+    }
+  }
+
+  /// Rewrites `path` (when it exists) without the records whose step is above `step`, through a
+  /// temporary file and a rename; lines that are not records with a step are kept. Returns how
+  /// many records it removed.
+  static func removeRecords(after step: Int, in path: String) throws -> Int {
+    guard FileManager.default.fileExists(atPath: path) else { return 0 }
+    let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+    let kept = lines.filter { line in
+      let record = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+      return (record?["step"] as? Int).map { $0 <= step } ?? true
+    }
+    guard kept.count < lines.count else { return 0 }
+    do {
+      try Data(kept.map { $0 + "\n" }.joined().utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+    } catch {
+      throw TrainerError("metrics \(path): cannot rewrite it without the records after step \(step) (\(error)); check that the run folder is writable")
+    }
+    return lines.count - kept.count
   }
 
   /// Writes one record: `kind` ("train", "val", "event", …), the step, and named numbers/strings.

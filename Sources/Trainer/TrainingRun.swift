@@ -135,7 +135,8 @@ public final class TrainingRun {
     if isRoot {
       try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
       try Data(config.yaml.utf8).write(to: folder.appendingPathComponent("config.yaml"), options: .atomic)
-      metrics = try MetricsLog(path: folder.appendingPathComponent("metrics.jsonl").path)
+      metrics = try MetricsLog(
+        path: folder.appendingPathComponent("metrics.jsonl").path, resumedAt: resumeFrom.isEmpty ? nil : step)
       let val = config.string("data.val")
       validator = val.isEmpty ? nil : try Validator(folder: val, range: config.pixelRange)
     } else {

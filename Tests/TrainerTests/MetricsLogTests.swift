@@ -1,4 +1,5 @@
-// metrics.jsonl: every record reads back as JSON with its fields; appending keeps old lines.
+// metrics.jsonl: every record reads back as JSON with its fields; appending keeps old lines; a
+// resume removes the records after its step and says so.
 import Foundation
 import Trainer
 import XCTest
@@ -20,6 +21,28 @@ final class MetricsLogTests: XCTestCase {
     XCTAssertEqual(records[1]["loss"] as? String, "nan")
     XCTAssertEqual(records[2]["kind"] as? String, "val")
     XCTAssertEqual(records[2]["psnr"] as? Double, 31.25)
+  }
+
+  func testResumeRemovesTheRecordsAfterItsStep() throws {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("m-\(UUID().uuidString).jsonl").path
+    do {
+      let log = try MetricsLog(path: path)
+      for step in 1...5 { log.write(kind: "train", step: step, ["loss": .number(Double(step))]) }
+      log.write(kind: "val", step: 4, ["psnr": 30])
+    }
+    let handle = try XCTUnwrap(FileHandle(forWritingAtPath: path))
+    handle.seekToEndOfFile()
+    handle.write(Data("not a record\n".utf8))
+    try handle.close()
+
+    try MetricsLog(path: path, resumedAt: 3).write(kind: "train", step: 4, ["loss": 0.25])
+    let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+    XCTAssertEqual(lines[3], "not a record")
+    let records = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    XCTAssertEqual(records.map { $0["step"] as? Int }, [1, 2, 3, 3, 4])
+    XCTAssertEqual(records[3]["event"] as? String, "resumed")
+    XCTAssertEqual(records[3]["dropped_records"] as? Double, 3)
+    XCTAssertEqual(records[4]["loss"] as? Double, 0.25)
   }
 
   func testUnwritableFolderIsOneLineError() {

@@ -1,7 +1,7 @@
 // TrainingRunTests: whole runs of the trainer on tiny networks and shards, one rank: a DA run
 // writes metrics, checkpoints and validation; a resumed run ends bit-identical to an
-// uninterrupted one; a corrupt newest checkpoint falls back to the previous one; a run folder
-// with checkpoints is not overwritten.
+// uninterrupted one; a corrupt newest checkpoint falls back to the previous one, and the metrics
+// of the abandoned steps are removed; a run folder with checkpoints is not overwritten.
 import Comm
 import Foundation
 import HDF5Files
@@ -101,6 +101,11 @@ final class TrainingRunTests: XCTestCase {
     let resumed = try TrainingRun(config: c, communicator: SingleProcessCommunicator(), resume: .auto) { warnings.append($0) }
     XCTAssertEqual(resumed.step, 2)
     XCTAssert(warnings.contains { $0.contains("step-000004.h5") && $0.contains("unusable") }, "\(warnings)")
+    // The records of steps 3 and 4 belong to the abandoned run: gone, so the resumed run logs them once.
+    let records = try String(contentsOf: run.folder.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+      .split(separator: "\n").map { try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+    XCTAssertEqual(records.compactMap { $0["step"] as? Int }.max(), 2)
+    XCTAssertEqual(records.last?["event"] as? String, "resumed")
     XCTAssertThrowsError(try TrainingRun(config: c, communicator: SingleProcessCommunicator(), resume: .none)) {
       XCTAssert("\($0)".contains("--resume auto"))
     }
