@@ -33,6 +33,11 @@ def read_run(folder, since):
         for line in lines:
             record = json.loads(line)
             if record.get("kind") == "train":
+                if train and record["step"] <= train[-1]["step"]:
+                    # A resume by a binary that kept the records logged after its checkpoint:
+                    # the later records of the abandoned steps replace the earlier ones.
+                    train = [r for r in train if r["step"] < record["step"]]
+                    val = {s: v for s, v in val.items() if s < record["step"]}
                 train.append(record)
             elif record.get("kind") == "val":
                 val[record["step"]] = record["psnr_rgb"]
