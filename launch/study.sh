@@ -5,8 +5,9 @@
 # the synthetic AWGN split (val-awgn) and a wider real-world split of eight more held-out photos
 # (val-wide), and prints the table of docs/method.md
 # (launch/study-report.py). Run folders live in STUDY_DIR (default ../noiseda-study, outside the
-# repository); a second call resumes unfinished runs with --resume auto, and scores finished ones
-# on any split they lack, so long runs continue across sittings. Never in CI (launch/test.sh runs --quick only).
+# repository); a second call resumes unfinished runs with --resume auto and scores finished ones on
+# any split they lack, so long runs continue across sittings. Never in CI (launch/test.sh runs
+# --quick only).
 # Usage: launch/study.sh [--jobs N] [--quick] [--list] [RUN ...]
 #   RUN: names from the table below (default: all, in table order).
 #   --jobs N: runs trained at once (default: the number of cores).
@@ -98,7 +99,7 @@ data="$study/data"
 [ -f "$data/pairs-camera/manifest.json" ] || "$NOISEDA" convert --layout folder --input "$data/photos/pairs" \
   --kind pairs --task denoise --degrade camera --seed 4 --tile 128 --shard-size 256 --deflate 1 --out "$data/pairs-camera"
 # val-wide: the real-world degradation on eight more photographs from python3-skimage that no split
-# trains on (most of them grey, stored as RGB), so that a score rests on ten photos, not two.
+# trains on (most of them grey, stored as RGB), so that no comparison rests on two photos alone.
 if [ ! -f "$data/val-wide/manifest.json" ]; then
   rm -rf "$data/photos/val-wide"
   mkdir -p "$data/photos/val-wide"
