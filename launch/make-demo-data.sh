@@ -2,7 +2,8 @@
 # Builds demo shard folders from the photographs shipped in Debian's python3-skimage (installed
 # when missing): synthetic denoising pairs, an unlabelled "real-world" domain made with the
 # camera-pipeline degradation, a held-out validation split of that domain with ground truth (val),
-# and a synthetic validation split: the same held-out photos with AWGN σ = 25 (val-awgn).
+# a synthetic validation split: the same held-out photos with AWGN σ = 25 (val-awgn), and a wider
+# real-world validation split of eight more held-out photos for the study (val-wide).
 # Usage: launch/make-demo-data.sh [OUT (default .build/demo/data)] [--stored-awgn]
 # No Python runs here: the photos are read by noiseda itself. Takes well under a minute.
 # NOISEDA=path/to/noiseda picks another binary (default .build/release/noiseda, built if missing).
@@ -39,8 +40,9 @@ declare -A split=(
   [pairs]="astronaut.png hubble_deep_field.jpg ihc.png"
   [real]="chelsea.png coffee.png motorcycle_left.png"
   [val]="rocket.jpg motorcycle_right.png"
+  [val-wide]="brick.png camera.png cell.png coins.png grass.png gravel.png moon.png retina.jpg"
 )
-for name in pairs real val; do
+for name in pairs real val val-wide; do
   rm -rf "$out/photos/$name"
   mkdir -p "$out/photos/$name"
   for photo in ${split[$name]}; do cp "$photos/$photo" "$out/photos/$name/"; done
@@ -56,6 +58,8 @@ pairs_degrade=()
   --degrade camera --seed 2 --deflate 1 --out "$out/val"
 "$noiseda" convert --layout folder --input "$out/photos/val" --kind val --task denoise \
   --degrade awgn:25 --seed 3 --deflate 1 --out "$out/val-awgn"
+"$noiseda" convert --layout folder --input "$out/photos/val-wide" --kind val --task denoise \
+  --degrade camera --seed 5 --deflate 1 --out "$out/val-wide"
 
-for name in pairs real val val-awgn; do "$noiseda" inspect shards "$out/$name"; done
-echo "make-demo-data: shards in $out/{pairs,real,val,val-awgn}"
+for name in pairs real val val-awgn val-wide; do "$noiseda" inspect shards "$out/$name"; done
+echo "make-demo-data: shards in $out/{pairs,real,val,val-awgn,val-wide}"

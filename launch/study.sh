@@ -94,21 +94,10 @@ if [ -z "${NOISEDA:-}" ]; then
   export NOISEDA="$study/bin/noiseda"
 fi
 data="$study/data"
-[ -f "$data/val-awgn/manifest.json" ] || launch/make-demo-data.sh "$data"
+[ -f "$data/val-wide/manifest.json" ] || launch/make-demo-data.sh "$data"
 # The oracle's pairs: the training photos through the real-world (camera-pipeline) degradation.
 [ -f "$data/pairs-camera/manifest.json" ] || "$NOISEDA" convert --layout folder --input "$data/photos/pairs" \
   --kind pairs --task denoise --degrade camera --seed 4 --tile 128 --shard-size 256 --deflate 1 --out "$data/pairs-camera"
-# val-wide: the real-world degradation on eight more photographs from python3-skimage that no split
-# trains on (most of them grey, stored as RGB), so that no comparison rests on two photos alone.
-if [ ! -f "$data/val-wide/manifest.json" ]; then
-  rm -rf "$data/photos/val-wide"
-  mkdir -p "$data/photos/val-wide"
-  for photo in brick.png camera.png cell.png coins.png grass.png gravel.png moon.png retina.jpg; do
-    cp "/usr/lib/python3/dist-packages/skimage/data/$photo" "$data/photos/val-wide/"
-  done
-  "$NOISEDA" convert --layout folder --input "$data/photos/val-wide" --kind val --task denoise \
-    --degrade camera --seed 5 --deflate 1 --out "$data/val-wide"
-fi
 
 runs_dir="$study/runs"
 extra=()
