@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The study of issue 9 (docs/method.md, "The study"): trains the runs below with
-# cluster/configs/study.yaml plus each run's overrides, side by side (one rank × one thread each),
+# cluster/configs/study.yaml plus each run's overrides, side by side (one rank each),
 # scores each finished run's last checkpoint with its EMA weights on the real-world split (val),
 # the synthetic AWGN split (val-awgn) and a wider real-world split of eight more held-out photos
 # (val-wide), and prints the table of docs/method.md
@@ -8,9 +8,12 @@
 # repository); a second call resumes unfinished runs with --resume auto and scores finished ones on
 # any split they lack, so long runs continue across sittings. Never in CI (launch/test.sh runs
 # --quick only).
-# Usage: launch/study.sh [--jobs N] [--quick] [--list] [RUN ...]
+# Usage: launch/study.sh [--jobs N] [--threads N] [--quick] [--list] [RUN ...]
 #   RUN: names from the table below (default: all, in table order).
 #   --jobs N: runs trained at once (default: the number of cores).
+#   --threads N: compute threads per run (default 1). Threads change summation order only.
+# A run counts as finished when its trainer's closing summary says it reached train.steps; a run
+# stopped by a signal (it checkpoints and exits 0) is left unscored, and the next call resumes it.
 #   --quick: two steps per run on small crops, into STUDY_DIR/quick (the end-to-end test).
 # NOISEDA=path uses that binary; otherwise .build/release/noiseda is copied to STUDY_DIR/bin
 # first, so rebuilding the repository does not change runs in flight.
@@ -56,15 +59,17 @@ runs=(
 )
 
 jobs=$(nproc)
+threads=1
 quick=0
 list=0
 selected=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --jobs) jobs="$2"; shift 2 ;;
+    --threads) threads="$2"; shift 2 ;;
     --quick) quick=1; shift ;;
     --list) list=1; shift ;;
-    -*) echo "study: unknown option $1 (use --jobs N, --quick, --list, RUN names)" >&2; exit 2 ;;
+    -*) echo "study: unknown option $1 (use --jobs N, --threads N, --quick, --list, RUN names)" >&2; exit 2 ;;
     *) selected+=("$1"); shift ;;
   esac
 done
@@ -109,8 +114,8 @@ if [ "$quick" = 1 ]; then
 fi
 mkdir -p "$runs_dir"
 
-# One run: train (resuming) unless it has been scored, then score its newest checkpoint on each
-# split it has no score for.
+# One run: train (resuming) unless it has been scored, then, if training reached train.steps, score
+# its newest checkpoint on each split it has no score for.
 splits=(val val-awgn val-wide)
 study_run() {
   local name=$1 run="$runs_dir/$1" settings=() split
@@ -121,9 +126,13 @@ study_run() {
   {
     if [ ! -f "$run/eval-val.json" ]; then
       echo "study: $name started $(date -u +%FT%TZ)"
-      launch/train.sh -n 1 -t 1 -- --config cluster/configs/study.yaml --resume auto \
+      launch/train.sh -n 1 -t "$threads" -- --config cluster/configs/study.yaml --resume auto \
         --set run.out_dir="$runs_dir" --set run.name="$name" --set data.pairs="$data/pairs" \
         --set data.real="$data/real" --set data.val="$data/val" "${settings[@]}" "${extra[@]}"
+      if ! grep '"kind":"summary"' "$run/metrics.jsonl" | tail -n 1 | grep -q '"stopped_by_signal":"false"'; then
+        echo "study: $name stopped before train.steps; not scored (launch/study.sh $name resumes it)"
+        return 1
+      fi
     fi
     checkpoint=$(ls "$run"/step-*.h5 | sort | tail -n 1)
     for split in "${splits[@]}"; do
@@ -150,7 +159,7 @@ while [ "$running" -gt 0 ]; do
   wait -n || status=1
   running=$((running - 1))
 done
-[ "$status" -eq 0 ] || echo "study: a run failed; see its study.log" >&2
+[ "$status" -eq 0 ] || echo "study: a run failed or was stopped; see its study.log" >&2
 
 /usr/bin/python3 launch/study-report.py --runs "$runs_dir"
 exit "$status"

@@ -118,7 +118,22 @@ for name in $(launch/study.sh --list | cut -d' ' -f1); do
   grep -qE "^\| $name \| .* \| 2 \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \|" "$study_out/study.log" \
     || { echo "study: no scored row for $name"; study_ok=0; }
 done
-script_result study "$study_ok" "launch/study.sh --quick" "$study_out/study.log"
+# A run stopped by a signal checkpoints and exits 0; study.sh must leave it unscored (not finished).
+# The full-length vanilla run (two threads) is SIGTERMed after its first training record.
+STUDY_DIR="$study_out" NOISEDA=.build/release/noiseda launch/study.sh --jobs 1 --threads 2 vanilla \
+  >"$study_out/stop.log" 2>&1 &
+study_pid=$!
+for _ in $(seq 240); do
+  grep -qs '"kind":"train"' "$study_out/runs/vanilla/metrics.jsonl" && break
+  sleep 0.5
+done
+pkill -TERM -f "noiseda train .*run.out_dir=$study_out/runs" || true
+if wait "$study_pid"; then echo "study: a SIGTERMed run counted as finished"; study_ok=0; fi
+grep -q "vanilla stopped before train.steps; not scored" "$study_out/runs/vanilla/study.log" \
+  || { echo "study: the stopped run's log lacks 'not scored'"; study_ok=0; }
+[ ! -e "$study_out/runs/vanilla/eval-val.json" ] || { echo "study: a stopped run was scored"; study_ok=0; }
+grep -q "threads: 2" "$study_out/runs/vanilla/config.yaml" || { echo "study: --threads 2 did not reach the trainer"; study_ok=0; }
+script_result study "$study_ok" "launch/study.sh --quick, then a SIGTERMed run left unscored" "$study_out/study.log"
 rm -rf "$study_out"
 # ---------------------------------------------------------------------------------------------
 
