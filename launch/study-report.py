@@ -135,6 +135,9 @@ def main():
 
     steps = sorted({s for run in runs.values() for s in run["val"]})
     shown = [s for s in steps if s % 1000 == 0] or steps
+    if not shown:
+        print("\nNo run has reached its first validation yet.")
+        return
     print("\nReal-world validation PSNR (dB, EMA weights) against step:\n")
     print("| run | " + " | ".join(str(s) for s in shown) + " |")
     print("| --- |" + " ---: |" * len(shown))
