@@ -12,9 +12,9 @@
 #   RUN: names from the table below (default: all, in table order).
 #   --jobs N: runs trained at once (default: the number of cores).
 #   --threads N: compute threads per run (default 1). Threads change summation order only.
+#   --quick: two steps per run on small crops, into STUDY_DIR/quick (the end-to-end test).
 # A run counts as finished when its trainer's closing summary says it reached train.steps; a run
 # stopped by a signal (it checkpoints and exits 0) is left unscored, and the next call resumes it.
-#   --quick: two steps per run on small crops, into STUDY_DIR/quick (the end-to-end test).
 # NOISEDA=path uses that binary; otherwise .build/release/noiseda is copied to STUDY_DIR/bin
 # first, so rebuilding the repository does not change runs in flight.
 set -euo pipefail
