@@ -2,7 +2,8 @@
 # Installs the Debian packages NoiseDA needs (when missing) and builds the release binary.
 # Idempotent: a second run only rebuilds what changed. Works as root or as a user with sudo.
 # `--test` also installs what the tests cross-check against (Debian's h5py, skimage, numpy), what
-# the demo needs and procps (pgrep/pkill, which the multi-rank and study checks use); `--demo` what launch/demo.sh needs (skimage's photos, matplotlib for its plot).
+# the demo needs and procps (pgrep/pkill, which the multi-rank and study checks use); `--demo`
+# what launch/demo.sh needs (skimage's photos, matplotlib for its plot).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
