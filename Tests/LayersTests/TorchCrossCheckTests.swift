@@ -1,5 +1,14 @@
-// Runs the PyTorch references (Tests/reference/) on NoiseDA parameters and compares outputs
-// (docs/pytorch-crosscheck.md). Skipped, with a message, where torch is not installed.
+// Cross-checks NoiseDA's restorer (RestorerUNet) and diffusion net (DiffusionUNet) against the
+// PyTorch references in Tests/reference/ (docs/pytorch-crosscheck.md), in two ways:
+// - live (test…MatchesPyTorch): runs PyTorch on NoiseDA's random parameters; skipped, with a
+//   message, where torch is not installed;
+// - committed fixtures (test…MatchesPyTorchFixture): loads PyTorch-made weights from
+//   Tests/LayersTests/Fixtures/ into NoiseDA, runs it on the stored input and compares with
+//   PyTorch's stored output. Needs no torch, so it runs (and can fail) on every machine.
+//   The fixtures are written by
+//     ~/.venvs/torch/bin/python Tests/reference/make_crosscheck_fixtures.py
+//   (run from the package root; the configs there and below must agree, which the test checks
+//   through each file's __metadata__).
 import Foundation
 import Layers
 import Tensors
@@ -81,5 +90,154 @@ final class TorchCrossCheckTests: XCTestCase {
       "head_channels": 8, "groups": 4, "dropout": 0.2, "middle_attention": true}
       """
     try runReference("check_diffusion_export.py", ["--weights", weights, "--io", io, "--config", json])
+  }
+
+  // MARK: Committed PyTorch fixtures (no torch needed)
+
+  /// The `format` and `version` in the `__metadata__` of every fixture file; bump the version
+  /// here and in make_crosscheck_fixtures.py when the layout of the fixtures changes.
+  private static let fixtureFormat = "noiseda-crosscheck-fixture"
+  private static let fixtureVersion = "1"
+  private static let regenerate = "regenerate with: ~/.venvs/torch/bin/python Tests/reference/make_crosscheck_fixtures.py"
+
+  /// Largest accepted max |NoiseDA − PyTorch| over the output, relative to max(max |output|, 1)
+  /// as in the check scripts. Measured on these fixtures (x86-64 Linux, OpenBLAS, torch 2.13 CPU):
+  /// 7.2e-7 for the restorer (max |output| 1.56) and 5.4e-7 for the diffusion net (max |output|
+  /// 1.91), i.e. 4.6e-7 and 2.8e-7 relative: a few float32 roundings. 1e-5 leaves a margin of
+  /// about 20 for other BLAS builds and summation orders, while a real mismatch (a wrong layout,
+  /// activation, normalisation or weight) is far larger: moving one stored output value by 1e-4
+  /// fails both tests.
+  private static let fixtureTolerance: Float = 1e-5
+
+  private struct FixtureError: Error, CustomStringConvertible {
+    let description: String
+  }
+
+  /// The metadata `config` of the restorer fixture (the JSON written by the script).
+  private struct RestorerFixtureConfig: Decodable, Equatable {
+    var width: Int
+    var depth: Int
+  }
+
+  /// The metadata `config` of the diffusion fixture: torch_diffusion.DiffusionUNet's arguments.
+  private struct DiffusionFixtureConfig: Decodable, Equatable {
+    var in_channel: Int
+    var inner_channel: Int
+    var channel_mults: [Int]
+    var res_blocks: Int
+    var attn_res: [Int]
+    var head_channels: Int
+    var groups: Int
+    var dropout: Float
+    var middle_attention: Bool
+  }
+
+  /// Reads fixture `file` after checking that its `__metadata__` has this format, version and
+  /// `network` and that its `config` decodes to `config`; returns its tensors by name.
+  private func fixture<Config: Decodable & Equatable>(
+    _ file: String, network: String, config: Config
+  ) throws -> [String: Tensor] {
+    let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+      .appendingPathComponent(file).path
+    guard let data = FileManager.default.contents(atPath: path), data.count >= 8 else {
+      throw FixtureError(description: "cannot read \(path); \(Self.regenerate)")
+    }
+    // Safetensors.read skips `__metadata__`, so read the header's JSON here.
+    let length = Int(data.prefix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self).littleEndian })
+    guard length <= data.count - 8,
+      let header = try? JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + length))) as? [String: Any],
+      let metadata = header["__metadata__"] as? [String: String]
+    else { throw FixtureError(description: "\(file): no readable safetensors header with __metadata__; \(Self.regenerate)") }
+    guard metadata["format"] == Self.fixtureFormat, metadata["version"] == Self.fixtureVersion else {
+      throw FixtureError(
+        description: "\(file): format \(metadata["format"] ?? "none") version \(metadata["version"] ?? "none"), "
+          + "this test reads \(Self.fixtureFormat) version \(Self.fixtureVersion); \(Self.regenerate)")
+    }
+    guard metadata["network"] == network else {
+      throw FixtureError(description: "\(file): network \(metadata["network"] ?? "none"), expected \(network)")
+    }
+    let stored = try JSONDecoder().decode(Config.self, from: Data((metadata["config"] ?? "").utf8))
+    guard stored == config else {
+      throw FixtureError(description: "\(file): made for config \(stored), this test builds \(config); \(Self.regenerate)")
+    }
+    return Dictionary(uniqueKeysWithValues: try Safetensors.read(path))
+  }
+
+  /// Copies `weights` into `module`'s parameters by name, strictly (as load_state_dict(strict=True)):
+  /// every parameter must be present with its shape, and no other tensor may be.
+  private func load(_ weights: [String: Tensor], into module: Module, file: String) throws {
+    let store = ParameterStore(module: module)
+    let views = store.namedViews(of: store.values)
+    let names = Set(views.map(\.0))
+    if let extra = weights.keys.sorted().first(where: { !names.contains($0) }) {
+      throw FixtureError(description: "\(file): unexpected tensor \(extra)")
+    }
+    for (name, view) in views {
+      guard let w = weights[name] else { throw FixtureError(description: "\(file): missing parameter \(name)") }
+      guard w.shape == view.shape else {
+        throw FixtureError(description: "\(file): \(name) has shape \(w.shape), NoiseDA's is \(view.shape)")
+      }
+      view.data.update(from: w.data, count: w.count)
+    }
+  }
+
+  /// Fails unless `ours` has `theirs`' shape and max |ours − theirs| ≤ fixtureTolerance ·
+  /// max(max |theirs|, 1); returns the max error (relative, as compared) for the message.
+  @discardableResult
+  private func assertMatches(_ ours: Tensor, _ theirs: Tensor, _ what: String) -> Float {
+    XCTAssertEqual(ours.shape, theirs.shape, what)
+    guard ours.shape == theirs.shape else { return .infinity }
+    var err: Float = 0, scale: Float = 0
+    for i in 0..<theirs.count {
+      err = max(err, abs(ours.data[i] - theirs.data[i]))
+      scale = max(scale, abs(theirs.data[i]))
+    }
+    let relative = err / max(scale, 1)
+    print("\(what): max |NoiseDA - PyTorch| = \(err) (max |output| = \(scale), tolerance \(Self.fixtureTolerance) relative)")
+    XCTAssertLessThanOrEqual(
+      relative, Self.fixtureTolerance,
+      "\(what): max |NoiseDA - PyTorch| = \(err), max |PyTorch output| = \(scale)")
+    return relative
+  }
+
+  /// Restorer width 8, depth 3 on [2, 3, 24, 40]; the output is x + R(x).
+  func testRestorerMatchesPyTorchFixture() throws {
+    let config = RestorerFixtureConfig(width: 8, depth: 3)
+    let net = RestorerUNet(RestorerConfig(width: config.width, depth: config.depth))
+    net.eval()
+    let weights = try fixture("restorer.weights.safetensors", network: "RestorerUNet", config: config)
+    try load(weights, into: net, file: "restorer.weights.safetensors")
+    let io = try fixture("restorer.io.safetensors", network: "RestorerUNet", config: config)
+    let x = try XCTUnwrap(io["input"]), expected = try XCTUnwrap(io["output"])
+    XCTAssertEqual(x.shape, [2, 3, 24, 40])
+    let y = try Autograd.withoutGradients { try net(x) }
+    assertMatches(y, expected, "restorer fixture")
+  }
+
+  /// The live test's diffusion layout at a quarter of its width (base 4, not 16), to keep the
+  /// weight file small (about 150 KB; base 16 would be 1.9 MB): three levels, two ResBlocks each,
+  /// down/up ResBlocks, 1×1 skips, two-head legacy attention after the level-1 blocks and in the
+  /// middle, GroupNorm with two channels per group, and the γ embedding.
+  func testDiffusionNetMatchesPyTorchFixture() throws {
+    let stored = DiffusionFixtureConfig(
+      in_channel: 9, inner_channel: 4, channel_mults: [1, 2, 2], res_blocks: 2, attn_res: [2], head_channels: 4,
+      groups: 2, dropout: 0.2, middle_attention: true)
+    let config = DiffusionConfig(
+      inChannels: stored.in_channel, baseChannels: stored.inner_channel, channelMultipliers: stored.channel_mults,
+      resBlocks: stored.res_blocks, attentionResolutions: stored.attn_res, headChannels: stored.head_channels,
+      dropout: stored.dropout, groups: stored.groups, middleAttention: stored.middle_attention)
+    let net = DiffusionUNet(config)
+    net.eval()
+    let weights = try fixture("diffusion.weights.safetensors", network: "DiffusionUNet", config: stored)
+    try load(weights, into: net, file: "diffusion.weights.safetensors")
+    let io = try fixture("diffusion.io.safetensors", network: "DiffusionUNet", config: stored)
+    let x = try XCTUnwrap(io["input"]), gammas = try XCTUnwrap(io["gammas"]), expected = try XCTUnwrap(io["output"])
+    XCTAssertEqual(x.shape, [2, 9, 8, 12])
+    XCTAssertEqual(gammas.shape, [2])
+    var rng = PhiloxRandom(seed: 32)  // eval mode: dropout draws nothing
+    let y = try Autograd.withoutGradients {
+      try net(x, gammas: (0..<gammas.count).map { gammas.data[$0] }, using: &rng)
+    }
+    assertMatches(y, expected, "diffusion fixture")
   }
 }
