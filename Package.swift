@@ -48,7 +48,7 @@ let package = Package(
     .target(name: "Comm", dependencies: ["CMPI", "CShims", "Kernels"], swiftSettings: cpuSettings),
     .target(name: "HDF5Files", dependencies: ["CHDF5", "CShims"], swiftSettings: cpuSettings),
 
-    .target(name: "Shards", dependencies: ["Tensors", "HDF5Files", "CPNG", "CJPEG", "CShims"], swiftSettings: cpuSettings),
+    .target(name: "Shards", dependencies: ["Kernels", "Tensors", "HDF5Files", "CPNG", "CJPEG", "CShims"], swiftSettings: cpuSettings),
 
     .target(name: "Methods", dependencies: ["Tensors", "Layers"], swiftSettings: cpuSettings),
     .target(
@@ -59,14 +59,14 @@ let package = Package(
     .executableTarget(
       name: "noiseda",
       dependencies: [
-        "Kernels", "Tensors", "Layers", "Comm", "Shards", "Trainer",
+        "Kernels", "Tensors", "Layers", "Comm", "Shards", "Methods", "Trainer",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: cpuSettings),
 
     .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
     .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
-    .testTarget(name: "LayersTests", dependencies: ["Layers", "Tensors", "HDF5Files"]),
+    .testTarget(name: "LayersTests", dependencies: ["Layers", "Tensors", "HDF5Files"], exclude: ["Fixtures"]),
     .testTarget(name: "MethodsTests", dependencies: ["Methods"]),
     .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Comm", "Shards", "HDF5Files", "Layers", "Tensors"]),
     .testTarget(name: "CommTests", dependencies: ["Comm"]),

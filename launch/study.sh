@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The study of issue 9 (docs/method.md, "The study"): trains the runs below with
-# cluster/configs/study.yaml plus each run's overrides, side by side (one rank each),
+# cluster/configs/study.yaml (plus study-da.yaml for DA runs) and each run's overrides, side by side (one rank each),
 # scores each finished run's last checkpoint with its EMA weights on the real-world split (val),
 # the synthetic AWGN split (val-awgn) and a wider real-world split of eight more held-out photos
 # (val-wide), and prints the table of docs/method.md
@@ -120,15 +120,19 @@ splits=(val val-awgn val-wide)
 study_run() {
   local name=$1 run="$runs_dir/$1" settings=() split
   for override in ${overrides[$name]}; do settings+=(--set "${override//@data/$data}"); done
+  # DA runs layer study-da.yaml (DA's own keys) on study.yaml; vanilla runs read study.yaml alone.
+  local configs=(--config cluster/configs/study.yaml)
+  [[ " ${overrides[$name]} " == *" method.name=vanilla "* ]] \
+    || configs+=(--config cluster/configs/study-da.yaml --set data.real="$data/real")
   mkdir -p "$run"
   [ -f "$run/eval-${splits[-1]}.json" ] && return 0  # scored on the last split: finished
   echo "${overrides[$name]}" >"$run/overrides.txt"
   {
     if [ ! -f "$run/eval-val.json" ]; then
       echo "study: $name started $(date -u +%FT%TZ)"
-      launch/train.sh -n 1 -t "$threads" -- --config cluster/configs/study.yaml --resume auto \
+      launch/train.sh -n 1 -t "$threads" -- "${configs[@]}" --resume auto \
         --set run.out_dir="$runs_dir" --set run.name="$name" --set data.pairs="$data/pairs" \
-        --set data.real="$data/real" --set data.val="$data/val" "${settings[@]}" "${extra[@]}"
+        --set data.val="$data/val" "${settings[@]}" "${extra[@]}"
       if ! grep '"kind":"summary"' "$run/metrics.jsonl" | tail -n 1 | grep -q '"stopped_by_signal":"false"'; then
         echo "study: $name stopped before train.steps; not scored (launch/study.sh $name resumes it)"
         return 1

@@ -1,9 +1,10 @@
-// `noiseda bench step`: whole training steps (vanilla or DA) on random data, on one rank or
-// under mpirun — the figure to compare with the PyTorch reference (launch/compare.sh).
+// `noiseda bench step`: whole training steps of any registered method on random data, on one
+// rank or under mpirun — the figure to compare with the PyTorch reference (launch/compare.sh).
 import ArgumentParser
 import Comm
 import Foundation
 import Kernels
+import Methods
 import Trainer
 
 struct BenchStep: ParsableCommand {
@@ -11,9 +12,9 @@ struct BenchStep: ParsableCommand {
     commandName: "step",
     abstract: "Seconds per training step, images/s, GFLOP/s and peak memory on random data (release build).")
 
-  @Option(help: "Restorer preset.") var restorer: String = "unet-s"
-  @Option(help: "Diffusion preset (method da).") var diffusion: String = "diffusion-s"
-  @Option(help: "vanilla or da.") var method: String = "da"
+  @Option(help: "Restorer preset (model.restorer).") var restorer: String = "unet-s"
+  @Option(help: "Diffusion preset (model.diffusion, DA methods).") var diffusion: String = "diffusion-s"
+  @Option(help: "Method: \(MethodRegistry.names.joined(separator: ", ")).") var method: String = "da"
   @Option(help: "Patch height and width.") var patch: Int = 128
   @Option(help: "Images per kind on each rank.") var batch: Int = 8
   @Option(help: "Threads for OpenBLAS and NoiseDA's loops on each rank.") var threads: Int = Threading.count
@@ -48,9 +49,8 @@ struct BenchStep: ParsableCommand {
         print("warning: debug build, timings are meaningless (swift build -c release)")
       #endif
       let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first ?? "?"
-      let nets = method == "da" ? "\(restorer) + \(diffusion)" : restorer
       print(
-        "noiseda \(method) \(nets), patch \(patch), batch \(batch), \(comm.size) rank(s) × \(threads) thread(s), OpenBLAS core \(result.openblasCore), load \(load)")
+        "noiseda \(method) (\(result.networks.joined(separator: ", "))), patch \(patch), batch \(batch), \(comm.size) rank(s) × \(threads) thread(s), OpenBLAS core \(result.openblasCore), load \(load)")
       print(
         String(
           format: "%.3f s/step (median of %d; %.3f CPU s), %.2f images/s, %.1f GFLOP/s (%.1f GFLOP per step per rank), peak RSS %.0f MiB",

@@ -1,8 +1,10 @@
-// `noiseda eval`: PSNR/SSIM (RGB and Y) of a checkpoint's restorer on validation shards, per image
-// and on average, printed and written as JSON.
+// `noiseda eval`: PSNR/SSIM (RGB and Y) of a checkpoint's method (its restoration: a restorer
+// pass or a sampler) on validation shards, per image and on average, printed and written as JSON.
 import ArgumentParser
 import Foundation
+import Methods
 import Shards
+import Tensors
 import Trainer
 
 struct Eval: ParsableCommand {
@@ -16,12 +18,17 @@ struct Eval: ParsableCommand {
   var noEMA = false
   @Option(help: "JSON report path (default: eval.json beside the checkpoint).")
   var json: String?
+  @Option(help: "Network evaluations of a sampler method (default: the method's own).")
+  var steps: Int?
+  @Option(help: "Seed of a sampler's random draws.")
+  var seed: UInt64 = 0
 
   func run() throws {
-    let saved = try Checkpoint.restorer(checkpoint, ema: !noEMA)
+    let saved = try SavedModel.load(checkpoint, ema: !noEMA)
     if let warning = saved.emaWarning { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
-    let range = saved.pixelRange
-    let result = try Validator(folder: data, range: range).run(saved.network)
+    var rng = PhiloxRandom(seed: seed)
+    let restoration = try saved.method.restoration(RestorationOptions(steps: steps))
+    let result = try Validator(folder: data, range: saved.pixelRange).run(restoration, using: &rng)
     for (i, q) in result.images.enumerated() {
       print(String(format: "image %3d  PSNR %6.2f dB  SSIM %.4f (RGB)   PSNR %6.2f dB  SSIM %.4f (Y)", i, q.psnrRGB, q.ssimRGB, q.psnrY, q.ssimY))
     }

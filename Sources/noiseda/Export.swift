@@ -20,13 +20,13 @@ struct Export: ParsableCommand {
 
   func run() throws {
     if Checkpoint.isCheckpoint(weights) {
-      let saved = try Checkpoint.restorer(weights, ema: ema)
-      let preset = saved.config.string("model.restorer")
+      let saved = try SavedModel.load(weights, ema: ema)
+      let (store, preset) = try saved.restorer()
       if let model, model != preset {
         throw TrainerError.checkpoint(path: weights, reason: "holds a \(preset) restorer, not \(model); drop --model")
       }
       if ema && !saved.usedEMA { print("warning: \(weights) stores no EMA copy; exporting its raw parameters") }
-      try ModelExport.restorerSafetensors(saved.store, model: preset, usedEMA: saved.usedEMA, output: output)
+      try ModelExport.restorerSafetensors(store, model: preset, usedEMA: saved.usedEMA, output: output)
     } else {
       try ModelExport.restorerSafetensors(weights: weights, model: model, useEMA: ema, output: output)
     }

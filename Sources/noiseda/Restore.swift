@@ -1,7 +1,9 @@
-// `noiseda restore`: restores one image or a folder of images with a checkpoint's restorer (EMA
-// weights by default), tiled with blended overlaps so any size fits in memory.
+// `noiseda restore`: restores one image or a folder of images with a checkpoint's method (its
+// restoration: a restorer pass or a sampler; EMA weights by default), tiled with blended overlaps
+// so any size fits in memory.
 import ArgumentParser
 import Foundation
+import Methods
 import Shards
 import Tensors
 import Trainer
@@ -21,13 +23,17 @@ struct Restore: ParsableCommand {
   var tile: Int = 512
   @Option(help: "Overlap between tiles, blended linearly.")
   var overlap: Int = 64
+  @Option(help: "Network evaluations of a sampler method (default: the method's own).")
+  var steps: Int?
+  @Option(help: "Seed of a sampler's random draws (the same seed restores the same output).")
+  var seed: UInt64 = 0
 
   func validate() throws {
     guard tile > 2 * overlap, overlap >= 0 else { throw ValidationError("--tile \(tile) must exceed twice --overlap \(overlap)") }
   }
 
   func run() throws {
-    let saved = try Checkpoint.restorer(checkpoint, ema: !noEMA)
+    let saved = try SavedModel.load(checkpoint, ema: !noEMA)
     if let warning = saved.emaWarning { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
     let range = saved.pixelRange
     var isFolder: ObjCBool = false
@@ -44,9 +50,11 @@ struct Restore: ParsableCommand {
       pairs = [(input, output)]
     }
     let tiled = TiledRestoration(tile: tile, overlap: overlap)
+    let restoration = try saved.method.restoration(RestorationOptions(steps: steps))
+    var rng = PhiloxRandom(seed: seed)
     for (source, destination) in pairs {
       let image = try ImageFile.read(source)
-      let restored = try tiled.restore(Tensor(image: image, range: range), with: saved.network)
+      let restored = try tiled.restore(Tensor(image: image, range: range), with: restoration, using: &rng)
       try ImageFile.write(RGBImage(tensor: restored, range: range), to: destination)
       print("\(source) → \(destination)")
     }

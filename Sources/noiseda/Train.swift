@@ -7,10 +7,10 @@ import Trainer
 
 struct Train: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Train a restorer (vanilla, da, da-unpaired) from a YAML config, on one rank or under mpirun.")
+    abstract: "Train a method (method.name; --help-config lists them) from YAML configs, on one rank or under mpirun.")
 
-  @Option(name: .long, help: "YAML run config (presets in cluster/configs/); omitted keys take their defaults.")
-  var config: String?
+  @Option(name: .long, help: "YAML run config (presets in cluster/configs/); repeat to layer files, a later file's keys win; omitted keys take their defaults.")
+  var config: [String] = []
 
   @Option(name: .customLong("set"), help: ArgumentHelp("Override one key, e.g. --set train.steps=200 (repeatable).", valueName: "key=value"))
   var overrides: [String] = []
@@ -26,7 +26,7 @@ struct Train: ParsableCommand {
       print(ConfigSchema.reference)
       return
     }
-    let resolved = try RunConfig.load(path: config, overrides: overrides)
+    let resolved = try RunConfig.load(paths: config, overrides: overrides)
     let comm = try Communicators.world()
     let mode: ResumeMode = switch resume {
     case nil: .none
@@ -38,7 +38,7 @@ struct Train: ParsableCommand {
         if comm.rank == 0 { print(message) }
       }
       if comm.rank == 0 {
-        print("noiseda train: run folder \(run.folder.path), \(comm.size) rank(s), method \(resolved.string("method.name"))")
+        print("noiseda train: run folder \(run.folder.path), \(comm.size) rank(s), method \(run.method.name)")
       }
       let summary = try run.run()
       if comm.rank == 0 { print(Train.describe(summary)) }

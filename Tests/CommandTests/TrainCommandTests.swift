@@ -46,11 +46,53 @@ final class TrainCommandTests: CommandTestCase {
     XCTAssertEqual(size.output.trimmingCharacters(in: .whitespacesAndNewlines), "(29, 37, 3)", size.output)
   }
 
+  /// A method that restores by sampling (Methods/Examples/ToySampler.swift) goes through the same
+  /// commands: `restore --steps K --seed S` is reproducible and depends on the seed, `eval` scores
+  /// it, and `sample` draws images without an input.
+  func testSamplerMethodRestoresEvaluatesAndSamplesThroughTheCommands() throws {
+    let binary = try noiseda()
+    let shards = try makeShards()
+    let train = try run(binary, ["train", "--set", "method.name=toy-sampler", "--set", "run.out_dir=\(path("runs"))",
+                                 "--set", "run.name=sampler", "--set", "data.pairs=\(shards.pairs)", "--set", "data.patch=16",
+                                 "--set", "data.batch=2", "--set", "train.steps=2", "--set", "ema.decay=0.5"])
+    XCTAssertEqual(train.status, 0, train.output)
+    let checkpoint = path("runs/sampler/step-000002.h5")
+    let image = try makeSourceFolder("odd", count: 1, width: 21, height: 17) + "/img00.png"
+    func restore(_ name: String, seed: Int) throws -> Data {
+      let result = try run(binary, ["restore", "--checkpoint", checkpoint, "--input", image, "--output", path(name),
+                                    "--steps", "3", "--seed", String(seed)])
+      XCTAssertEqual(result.status, 0, result.output)
+      return try Data(contentsOf: URL(fileURLWithPath: path(name)))
+    }
+    let first = try restore("a.png", seed: 1)
+    XCTAssertEqual(try restore("b.png", seed: 1), first, "the same seed restored a different image")
+    XCTAssertNotEqual(try restore("c.png", seed: 2), first, "the seed did not reach the sampler")
+    let eval = try run(binary, ["eval", "--checkpoint", checkpoint, "--data", shards.val, "--steps", "2", "--json", path("eval.json")])
+    XCTAssertEqual(eval.status, 0, eval.output)
+    XCTAssert(eval.output.contains("mean       PSNR"), eval.output)
+    let sample = try run(binary, ["sample", "--checkpoint", checkpoint, "--output", path("samples"), "--count", "2", "--size", "12"])
+    XCTAssertEqual(sample.status, 0, sample.output)
+    for i in 0..<2 { XCTAssert(FileManager.default.fileExists(atPath: path("samples/sample-\(i).png")), sample.output) }
+    // A method without a sampler says so in one line.
+    let vanilla = try run(binary, ["train", "--set", "run.out_dir=\(path("runs"))", "--set", "run.name=vanilla",
+                                   "--set", "model.restorer=unet-tiny", "--set", "data.pairs=\(shards.pairs)", "--set", "data.patch=16",
+                                   "--set", "data.batch=2", "--set", "train.steps=1"])
+    XCTAssertEqual(vanilla.status, 0, vanilla.output)
+    let refused = try run(binary, ["sample", "--checkpoint", path("runs/vanilla/step-000001.h5"), "--output", path("none")])
+    XCTAssertNotEqual(refused.status, 0)
+    XCTAssert(refused.output.contains("method vanilla restores in one network pass and has no sampler"), refused.output)
+  }
+
   func testBadConfigKeyAndMissingCheckpointAreOneLineErrors() throws {
     let binary = try noiseda()
     let bad = try run(binary, ["train", "--set", "optim.learning_rate=1"])
     XCTAssertNotEqual(bad.status, 0)
     XCTAssert(bad.output.contains("unknown config key 'optim.learning_rate'") && bad.output.contains("optim.lr"), bad.output)
+    let twice = path("twice.yaml")
+    try "optim:\n  lr: 1.0e-3\n  lr: 2.0e-3\n".write(toFile: twice, atomically: true, encoding: .utf8)
+    let duplicated = try run(binary, ["train", "--config", twice])
+    XCTAssertNotEqual(duplicated.status, 0)
+    XCTAssert(duplicated.output.contains("optim.lr is set twice"), duplicated.output)
     let missing = try run(binary, ["eval", "--checkpoint", path("none.h5"), "--data", path("none")])
     XCTAssertNotEqual(missing.status, 0)
     XCTAssert(missing.output.contains("none.h5"), missing.output)

@@ -110,7 +110,7 @@ final class DenoisingAsAdaptationTests: XCTestCase {
     _ = try DenoisingAsAdaptation(restorer: g, noisePredictor: eps, options: options).losses(for: b, lambda: 0.1, using: &rng)
     let input = try XCTUnwrap(eps.lastInput)
     XCTAssertEqual(input.shape, [4, 9, 5, 4])
-    let xs = b.syntheticInput, xr = b.realInput!
+    let xs = b.syntheticInput!, xr = b.realInput!
     let rs = try g.residual(xs), rr = try g.residual(xr)
     let expected: [(Int, Range<Int>, Tensor)] = [
       (0, 3..<6, try xs + rs), (0, 6..<9, try xr + rr),  // positive: ŷ_s, ŷ_r

@@ -1,4 +1,4 @@
-// The noise schedule's γ values and the λ schedule of eq. 5 at known points.
+// The noise schedule's γ values, the λ schedule of eq. 5 and the learning-rate schedules at known points.
 import Methods
 import XCTest
 
@@ -30,5 +30,14 @@ final class ScheduleTests: XCTestCase {
     XCTAssertEqual(LambdaSchedule.progress(epoch: 1, rampEpochs: 300), 1.0 / 300)
     XCTAssertEqual(LambdaSchedule.progress(epoch: 600, rampEpochs: 300), 1)
     XCTAssertEqual(LambdaSchedule.progress(step: 30, totalSteps: 100, fraction: 0.6), 0.5, accuracy: 1e-12)
+  }
+
+  /// The per-role learning-rate schedules: PyTorch's StepLR and CUT's linear decay to 0.
+  func testLearningRateSchedules() {
+    XCTAssertEqual(LearningRateSchedule.constant.rate(base: 2e-4, step: 10_000), 2e-4)
+    let stepDecay = LearningRateSchedule.stepDecay(every: 100, factor: 0.5)
+    XCTAssertEqual([0, 99, 100, 250].map { stepDecay.rate(base: 1, step: $0) }, [1, 1, 0.5, 0.25])
+    let linear = LearningRateSchedule.linearDecay(start: 100, end: 200)
+    XCTAssertEqual([0, 100, 150, 200, 300].map { linear.rate(base: 1, step: $0) }, [1, 1, 0.5, 0, 0])
   }
 }

@@ -16,31 +16,37 @@ work=$(mktemp -d)
 passed=0
 failed=0
 
-# Test data: 8 clean 32×32 images → 32 stored (AWGN σ 25, clean) pairs and 32 real (σ 15) tiles
-# of 16 px (= data.patch, so every crop is the whole tile); 2 val images of 24 px.
+# Test data: 8 clean 32×32 images → 32 stored (AWGN σ 25, clean) pairs, 32 real (σ 15) tiles and
+# 32 clean tiles of 16 px (= data.patch, so every crop is the whole tile); 2 val images of 24 px.
 setup() {
   "${check[@]}" images "$work/img/train" 8 32 1 &&
     "${check[@]}" images "$work/img/val" 2 24 2 &&
     "$bin" convert --layout folder --input "$work/img/train" --kind pairs --degrade awgn:25 --tile 16 --out "$work/shards/pairs" &&
     "$bin" convert --layout folder --input "$work/img/train" --kind real --degrade awgn:15 --seed 1 --tile 16 --out "$work/shards/real" &&
+    "$bin" convert --layout folder --input "$work/img/train" --kind clean --tile 16 --out "$work/shards/clean" &&
     "$bin" convert --layout folder --input "$work/img/val" --kind val --degrade awgn:25 --out "$work/shards/val"
 }
 
-# Settings shared by every run; λ ramps over epochs (da.ramp_fraction 0), so a run extended by
-# raising train.steps keeps the schedule of a straight one.
+# Settings shared by every run.
 common=(
-  --set "run.out_dir=$work/runs" --set run.seed=7 --set run.threads=1 --set method.name=da
-  --set model.restorer=unet-tiny --set model.diffusion=diffusion-tiny --set model.diffusion_dropout=0.1
-  --set "data.pairs=$work/shards/pairs" --set "data.real=$work/shards/real" --set data.patch=16 --set data.batch=2
+  --set "run.out_dir=$work/runs" --set run.seed=7 --set run.threads=1 --set data.patch=16 --set data.batch=2
   --set train.log_every=1 --set train.val_every=0 --set train.checkpoint_every=5 --set train.keep_last=100
-  --set optim.lr=1e-3 --set da.ramp_fraction=0 --set da.ramp_epochs=2 --set dist.timeout=60
+  --set optim.lr=1e-3 --set dist.timeout=60
+)
+# The method's own keys, DA unless a scenario sets `method` (a key no method reads is an error).
+# λ ramps over epochs (da.ramp_fraction 0), so a run extended by raising train.steps keeps the
+# schedule of a straight one.
+restorer=(--set model.restorer=unet-tiny --set "data.pairs=$work/shards/pairs")
+method=(
+  --set method.name=da "${restorer[@]}" --set model.diffusion=diffusion-tiny --set model.diffusion_dropout=0.1
+  --set "data.real=$work/shards/real" --set da.ramp_fraction=0 --set da.ramp_epochs=2
 )
 
 # train NP NAME [ARGS…]: one run to completion (bounded), its output in $work/NAME.out.
 train() {
   local np=$1 name=$2
   shift 2
-  timeout --kill-after=5 300 mpirun --bind-to none -np "$np" "$bin" train "${common[@]}" --set "run.name=$name" "$@" \
+  timeout --kill-after=5 300 mpirun --bind-to none -np "$np" "$bin" train "${common[@]}" "${method[@]}" --set "run.name=$name" "$@" \
     >>"$work/$name.out" 2>&1 || { echo "run $name (np $np) failed:"; tail -n 15 "$work/$name.out"; return 1; }
 }
 
@@ -48,7 +54,7 @@ train() {
 start() {
   local name=$1
   shift
-  mpirun --bind-to none -np 2 "$bin" train "${common[@]}" --set "run.name=$name" "$@" >>"$work/$name.out" 2>&1 &
+  mpirun --bind-to none -np 2 "$bin" train "${common[@]}" "${method[@]}" --set "run.name=$name" "$@" >>"$work/$name.out" 2>&1 &
   job=$!
 }
 
@@ -87,8 +93,8 @@ finish() {
 reached() { [ "$("${check[@]}" last_step "$work/runs/$1/metrics.jsonl")" -ge "$2" ]; }
 
 # 1. After N steps (DA: both networks) every rank holds bit-identical parameters: train.verify_every 1
-#    compares the checksum of both networks' parameters across ranks after every step (a mismatch
-#    stops the run) and records each passed comparison in metrics.jsonl.
+#    compares the checksum of every network's parameters across ranks after every phase of every
+#    step (a mismatch stops the run) and records each passed step in metrics.jsonl.
 identical() {
   train 2 identical --set train.steps=6 --set train.verify_every=1 &&
     "${check[@]}" verified "$work/runs/identical/metrics.jsonl" 6
@@ -102,7 +108,8 @@ identical() {
 #    update continuous in the gradient, so float noise in near-zero components cannot flip it. The
 #    control (1 rank × batch 2, half the data) must differ, or the comparison proves nothing.
 equivalent() {
-  local args=(--set method.name=vanilla --set data.augment=false --set train.steps=3 --set train.checkpoint_every=1 --set optim.eps=1e-4)
+  local method=(--set method.name=vanilla "${restorer[@]}")
+  local args=(--set data.augment=false --set train.steps=3 --set train.checkpoint_every=1 --set optim.eps=1e-4)
   train 2 eq-2x2 "${args[@]}" --set data.batch=2 &&
     train 1 eq-1x4 "${args[@]}" --set data.batch=4 &&
     train 1 eq-1x2 "${args[@]}" --set data.batch=2 || return 1
@@ -176,6 +183,22 @@ sigterm() {
     "${check[@]}" same "$work/runs/straight/step-000020.h5" "$work/runs/sigterm/step-000020.h5"
 }
 
+# 7. A method that is not DA (Methods/Examples/ToyAdversarial.swift): three roles, two phases per
+#    step (the discriminator, then generator + head with the discriminator frozen), Adam β1 per
+#    role. Under mpirun -np 2 every rank holds bit-identical parameters after every phase of
+#    each of 10 steps (train.verify_every 1 checks after each phase), and a new run resumed from
+#    the straight run's step-5 checkpoint ends bit-identical to it at step 10. (Its learning rates
+#    decay over the second half of train.steps, so the resumed run keeps train.steps at 10.)
+toy() {
+  local method=(--set method.name=toy-adversarial --set "data.real=$work/shards/real" --set "data.clean=$work/shards/clean")
+  train 2 toy-straight --set train.steps=10 --set train.verify_every=1 &&
+    "${check[@]}" verified "$work/runs/toy-straight/metrics.jsonl" 10 &&
+    grep -q '"phases":2' "$work/runs/toy-straight/metrics.jsonl" || { echo "no two-phase verify record"; return 1; }
+  train 2 toy-resumed --set train.steps=10 --resume "$work/runs/toy-straight/step-000005.h5" &&
+    grep -q "resuming from .*toy-straight/step-000005.h5 at step 5" "$work/toy-resumed.out" &&
+    "${check[@]}" same "$work/runs/toy-straight/step-000010.h5" "$work/runs/toy-resumed/step-000010.h5"
+}
+
 # scenario NAME CMD…: runs CMD (a function above), prints one ok/FAIL line with its log on failure.
 scenario() {
   local name=$1 start=$SECONDS
@@ -199,5 +222,6 @@ scenario kill-rank0 killed 0
 scenario nan-skipped nan
 scenario nan-stops-run nan_stop
 scenario sigterm-checkpoint-resume sigterm
+scenario toy-adversarial-phases toy
 echo "Multi-rank train checks: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

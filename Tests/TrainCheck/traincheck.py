@@ -47,11 +47,12 @@ def images(folder, count, size, seed):
 
 
 def arrays(path):
-    """Every dataset of a checkpoint's networks and the per-rank states, by path, plus attributes."""
+    """Every dataset of a checkpoint's networks (each role's group) and the per-rank states, by
+    path, plus attributes."""
     out = {}
     with h5py.File(path, "r") as f:
-        for role in ("restorer", "diffusion"):
-            if role not in f:
+        for role in f:
+            if not isinstance(f[role], h5py.Group) or "params" not in f[role]:
                 continue
             out[f"{role}@adam_step"] = np.array([f[role].attrs["adam_step"]])
             f[role].visititems(lambda name, obj, role=role: out.__setitem__(f"{role}/{name}", obj[()]) if isinstance(obj, h5py.Dataset) else None)

@@ -20,7 +20,7 @@ final class FaultInjectionTests: XCTestCase {
 
   func run(_ extra: [String]) throws -> (TrainingRun, RunSummary, [[String: Any]]) {
     let shards = try TinyShards.make(in: root.appendingPathComponent("shards"))
-    let config = try RunConfig.load(path: nil, overrides: [
+    let config = try RunConfig.load(paths: [], overrides: [
       "run.out_dir=\(root.path)/runs", "run.seed=5", "method.name=vanilla", "model.restorer=unet-tiny",
       "data.pairs=\(shards.pairs)", "data.patch=16", "data.batch=2", "train.steps=4", "train.checkpoint_every=1",
       "train.log_every=1", "train.keep_last=10", "optim.lr=1e-3",

@@ -2,6 +2,7 @@
 // an identity restorer reproduces the PSNR of the degraded inputs computed by hand.
 import Foundation
 import Layers
+import Methods
 import Shards
 import Tensors
 @testable import Trainer
@@ -10,8 +11,9 @@ import XCTest
 final class InferenceTests: XCTestCase {
   func tinyRestorer(seed: UInt64) throws -> TrainedNetwork {
     var rng = PhiloxRandom(seed: seed)
-    return TrainedNetwork(role: "restorer", preset: "unet-tiny", spec: try ModelPresets.spec(named: "unet-tiny"), learningRate: 1e-3,
-                          eps: 1e-8, weightDecay: 0, emaDecay: 0.999, keepsEMA: false, using: &rng)
+    let role = NetworkRole(name: "restorer", preset: "unet-tiny", module: try ModelPresets.spec(named: "unet-tiny").build(),
+                           optimizer: OptimizerSettings(learningRate: 1e-3, emaDecay: 0.999))
+    return TrainedNetwork(role, keepsEMA: false, using: &rng)
   }
 
   /// Mean |tiled − whole| over all pixels and mean |whole − input| (the residual's size), for
@@ -19,7 +21,8 @@ final class InferenceTests: XCTestCase {
   func tiledVersusWhole(_ restorer: RestorerUNet) throws -> (difference: Double, residual: Double) {
     var rng = PhiloxRandom(seed: 2)
     let image = Tensor.uniform([1, 3, 217, 300], 0.2, 0.8, using: &rng)
-    let tiled = try TiledRestoration(tile: 128, overlap: 32).restore(image, with: restorer)
+    var draws = PhiloxRandom(seed: 3)
+    let tiled = try TiledRestoration(tile: 128, overlap: 32).restore(image, with: RestorerForward(restorer), using: &draws)
     let whole = try Autograd.withoutGradients { try restorer.restorePadded(image) }
     XCTAssertEqual(tiled.shape, [1, 3, 217, 300])
     var difference = 0.0, residual = 0.0
@@ -57,11 +60,13 @@ final class InferenceTests: XCTestCase {
     let net = try tinyRestorer(seed: 3)
     net.store.values.zero()
     let checkpoint = root.appendingPathComponent("identity.h5").path
-    try Checkpoint.write(checkpoint, networks: [net], header: .init(step: 7, bestPSNR: 0, config: RunConfig().yaml, ranks: []))
-    let saved = try Checkpoint.restorer(checkpoint, ema: true)
+    let config = try RunConfig.load(paths: [], overrides: ["model.restorer=unet-tiny"])
+    try Checkpoint.write(checkpoint, networks: [net], header: .init(step: 7, bestPSNR: 0, config: config.yaml, ranks: []))
+    let saved = try SavedModel.load(checkpoint, ema: true)
     XCTAssertFalse(saved.usedEMA)
     XCTAssertEqual(saved.step, 7)
-    let result = try Validator(folder: shards.val, range: .unit).run(saved.network)
+    var rng = PhiloxRandom(seed: 0)
+    let result = try Validator(folder: shards.val, range: .unit).run(try saved.method.restoration(RestorationOptions()), using: &rng)
     // PSNR of the stored degraded inputs against their targets, by hand on 8-bit RGB.
     let set = try ShardSet(folder: shards.val)
     var expected: [Double] = []

@@ -21,7 +21,7 @@ final class RunConfigTests: XCTestCase {
       train:
         steps: 300
       """)
-    let config = try RunConfig.load(path: path, overrides: ["train.steps=20", "optim.lr=2e-4"])
+    let config = try RunConfig.load(paths: [path], overrides: ["train.steps=20", "optim.lr=2e-4"])
     XCTAssertEqual(config.string("method.name"), "da")
     XCTAssertEqual(config.ints("da.t_range"), [1, 100])
     XCTAssertFalse(config.bool("da.channel_shuffle"))
@@ -32,31 +32,31 @@ final class RunConfigTests: XCTestCase {
 
   func testUnknownKeyIsErrorWithSuggestion() throws {
     let path = try write("train:\n  stpes: 10\n")
-    XCTAssertThrowsError(try RunConfig.load(path: path)) { error in
+    XCTAssertThrowsError(try RunConfig.load(paths: [path])) { error in
       let text = "\(error)"
       XCTAssertTrue(text.contains("unknown config key 'train.stpes'"), text)
       XCTAssertTrue(text.contains("did you mean train.steps?"), text)
     }
-    XCTAssertThrowsError(try RunConfig.load(path: nil, overrides: ["nosuch.key=1"]))
-    XCTAssertThrowsError(try RunConfig.load(path: try write("bogus:\n  a: 1\n")))
+    XCTAssertThrowsError(try RunConfig.load(paths: [], overrides: ["nosuch.key=1"]))
+    XCTAssertThrowsError(try RunConfig.load(paths: [try write("bogus:\n  a: 1\n")]))
   }
 
   func testWrongTypeNamesKeyAndType() throws {
-    XCTAssertThrowsError(try RunConfig.load(path: nil, overrides: ["train.steps=many"])) { error in
+    XCTAssertThrowsError(try RunConfig.load(paths: [], overrides: ["train.steps=many"])) { error in
       XCTAssertTrue("\(error)".contains("train.steps = 'many' is not an integer"), "\(error)")
     }
-    XCTAssertThrowsError(try RunConfig.load(path: nil, overrides: ["train.steps"]))
+    XCTAssertThrowsError(try RunConfig.load(paths: [], overrides: ["train.steps"]))
   }
 
   func testMissingFileIsOneLineError() {
-    XCTAssertThrowsError(try RunConfig.load(path: "/nonexistent/x.yaml")) { error in
+    XCTAssertThrowsError(try RunConfig.load(paths: ["/nonexistent/x.yaml"])) { error in
       XCTAssertTrue("\(error)".contains("cannot read the file"))
     }
   }
 
   func testResolvedYamlReadsBackEqual() throws {
-    let config = try RunConfig.load(path: nil, overrides: ["run.name=a \"b\"", "data.sigma_range=[5, 50]", "da.channel_shuffle=false"])
-    let again = try RunConfig.load(path: try write(config.yaml))
+    let config = try RunConfig.load(paths: [], overrides: ["run.name=a \"b\"", "data.sigma_range=[5, 50]", "da.channel_shuffle=false"])
+    let again = try RunConfig.load(paths: [try write(config.yaml)])
     XCTAssertEqual(again, config)
   }
 }

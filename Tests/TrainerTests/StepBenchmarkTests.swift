@@ -4,6 +4,7 @@
 import Comm
 import Kernels
 import Layers
+import Methods
 import Tensors
 @testable import Trainer
 import XCTest
@@ -56,10 +57,22 @@ final class StepBenchmarkTests: XCTestCase {
     XCTAssertNoThrow(try bench.step())
   }
 
+  /// Every registered method is benchmarked through the trainer's own step.
+  func testEveryRegisteredMethodRunsItsSteps() throws {
+    for name in MethodRegistry.names {
+      var o = tinyOptions(name)
+      o.steps = 1
+      o.warmup = 0
+      let result = try StepBenchmark(options: o, communicator: SingleProcessCommunicator()).run()
+      XCTAssertGreaterThan(result.flopsPerStep, 0, name)
+      XCTAssertEqual(result.stepSeconds.count, 1, name)
+    }
+  }
+
   func testBadOptionsAreOneLineErrors() {
-    var o = tinyOptions("da-unpaired")
+    var o = tinyOptions("dann")
     XCTAssertThrowsError(try StepBenchmark(options: o, communicator: SingleProcessCommunicator())) { error in
-      XCTAssertTrue("\(error)".contains("use vanilla or da"), "\(error)")
+      XCTAssertTrue("\(error)".contains("'dann' is not a method"), "\(error)")
     }
     o = tinyOptions("da")
     o.patch = 15

@@ -1,12 +1,12 @@
-// TinyShards: writes small shard sets (pairs stored clean, real, val) into a temporary folder,
+// TinyShards: writes small shard sets (pairs stored clean, real, clean, val) into a temporary folder,
 // so trainer tests run the real loaders over real HDF5 files in well under a second.
 import Foundation
 import Shards
 import Tensors
 
 enum TinyShards {
-  /// Writes `pairs`, `real` and `val` shard folders under `root` and returns their paths.
-  static func make(in root: URL, tile: Int = 24, count: Int = 6) throws -> (pairs: String, real: String, val: String) {
+  /// Writes `pairs`, `real`, `clean` and `val` shard folders under `root` and returns their paths.
+  static func make(in root: URL, tile: Int = 24, count: Int = 6) throws -> (pairs: String, real: String, clean: String, val: String) {
     var rng = PhiloxRandom(seed: 42)
     func image(_ w: Int, _ h: Int) -> RGBImage {
       // Smooth gradients plus a little texture, so restoration has something to learn.
@@ -40,6 +40,7 @@ enum TinyShards {
     }
     return (try write("pairs", kind: .pairs, input: false, target: true, size: tile),
             try write("real", kind: .real, input: true, target: false, size: tile),
+            try write("clean", kind: .clean, input: false, target: true, size: tile),
             try write("val", kind: .val, input: true, target: true, size: 20))
   }
 }

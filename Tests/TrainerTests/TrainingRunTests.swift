@@ -21,13 +21,16 @@ final class TrainingRunTests: XCTestCase {
 
   func config(method: String = "da", name: String = "run", steps: Int = 4) throws -> RunConfig {
     let shards = try TinyShards.make(in: root.appendingPathComponent("shards-\(name)"))
-    return try RunConfig.load(path: nil, overrides: [
-      "run.name=\(name)", "run.out_dir=\(root.path)/runs", "run.seed=3", "method.name=\(method)",
-      "model.restorer=unet-tiny", "model.diffusion=diffusion-tiny", "model.diffusion_dropout=0.1",
-      "data.pairs=\(shards.pairs)", "data.real=\(shards.real)", "data.val=\(shards.val)", "data.patch=16", "data.batch=2",
+    // DA's own keys only where the method reads them: a key nothing reads is an error.
+    let adaptation = method == "vanilla" ? [] : [
+      "model.diffusion=diffusion-tiny", "model.diffusion_dropout=0.1", "data.real=\(shards.real)", "da.ramp_fraction=0.5",
+    ]
+    return try RunConfig.load(paths: [], overrides: [
+      "run.name=\(name)", "run.out_dir=\(root.path)/runs", "run.seed=3", "method.name=\(method)", "model.restorer=unet-tiny",
+      "data.pairs=\(shards.pairs)", "data.val=\(shards.val)", "data.patch=16", "data.batch=2",
       "train.steps=\(steps)", "train.checkpoint_every=2", "train.val_every=4", "train.log_every=1", "train.keep_last=5",
-      "da.ramp_fraction=0.5", "optim.lr=1e-3", "train.diagnostics_every=2",
-    ])
+      "optim.lr=1e-3", "train.diagnostics_every=2",
+    ] + adaptation)
   }
 
   func train(_ config: RunConfig, resume: ResumeMode = .none) throws -> (TrainingRun, RunSummary) {
@@ -119,8 +122,21 @@ final class TrainingRunTests: XCTestCase {
     }
     try c.set("method.name", to: "dann", source: "test")
     XCTAssertThrowsError(try TrainingRun(config: c, communicator: SingleProcessCommunicator(), resume: .none)) {
-      XCTAssert("\($0)".contains("vanilla, da or da-unpaired"))
+      XCTAssert("\($0)".contains("'dann' is not a method; use one of vanilla, da, da-unpaired"), "\($0)")
     }
+  }
+
+  /// A key the user set that neither the trainer nor the method reads is an error naming it.
+  func testAKeyTheMethodDoesNotReadIsAnError() throws {
+    var c = try config(method: "vanilla", name: "unused")
+    try c.set("da.margin", to: "0.3", source: "--set")
+    try c.set("model.diffusion", to: "diffusion-s", source: "--set")
+    XCTAssertThrowsError(try TrainingRun(config: c, communicator: SingleProcessCommunicator(), resume: .none)) {
+      XCTAssertEqual("\($0)", "--set: da.margin (and model.diffusion) is not used by method vanilla; remove it, or pick the method that reads it")
+    }
+    var da = try config(method: "da", name: "used")
+    try da.set("da.margin", to: "0.3", source: "--set")
+    XCTAssertNoThrow(try TrainingRun(config: da, communicator: SingleProcessCommunicator(), resume: .none) { _ in })
   }
 
   /// Parameter name → values of one group of a checkpoint.

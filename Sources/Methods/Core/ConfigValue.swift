@@ -11,7 +11,7 @@ public enum ConfigValue: Equatable, CustomStringConvertible, Sendable {
   case ints([Int])
 
   /// The type's name as users see it in errors.
-  var typeName: String {
+  public var typeName: String {
     switch self {
     case .int: return "an integer"
     case .double: return "a number"
@@ -34,14 +34,14 @@ public enum ConfigValue: Equatable, CustomStringConvertible, Sendable {
   }
 
   /// The value as a YAML/JSON scalar or flow list.
-  var yaml: String {
+  public var yaml: String {
     if case .string(let s) = self { return "\"" + s.replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
     return description
   }
 
   /// Parses `text` (a YAML scalar or a `[a, b]` list) as a value of the same case as `self`;
   /// nil when it does not fit.
-  func parsing(_ text: String) -> ConfigValue? {
+  public func parsing(_ text: String) -> ConfigValue? {
     let t = text.trimmingCharacters(in: .whitespaces)
     func list() -> [String]? {
       guard t.hasPrefix("["), t.hasSuffix("]") else { return nil }

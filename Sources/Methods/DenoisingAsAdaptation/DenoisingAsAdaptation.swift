@@ -32,8 +32,9 @@ public struct AdaptationOptions: Sendable {
   public init() {}
 }
 
-/// Denoising as Adaptation on a restorer G and a noise predictor ε_θ with 9 input channels.
-public final class DenoisingAsAdaptation: TrainingMethod {
+/// The losses of Denoising as Adaptation on a restorer G and a noise predictor ε_θ with 9 input
+/// channels (AdaptationFamily makes it a TrainingMethod).
+public final class DenoisingAsAdaptation {
   public var name: String { options.unpaired ? "da-unpaired" : "da" }
   let restorer: ResidualRestorer
   let noisePredictor: NoisePredictor
@@ -90,13 +91,9 @@ public final class DenoisingAsAdaptation: TrainingMethod {
 
   /// x_s and x_r of a batch (x_r required), checking the unpaired extension has its clean images.
   func inputs(_ batch: TrainingBatch) throws -> (Tensor, Tensor) {
-    guard let xr = batch.realInput else {
-      throw TensorError.invalidArgument(op: name, reason: "the batch has no real-domain images; set data.real to the real shards")
-    }
-    if options.unpaired && batch.clean == nil {
-      throw TensorError.invalidArgument(op: name, reason: "the batch has no clean images; set data.clean to the clean (MS-COCO) shards")
-    }
-    return (batch.syntheticInput, xr)
+    let xs = try batch.pairs(for: name).input, xr = try batch.real(for: name)
+    if options.unpaired { _ = try batch.cleanImages(for: name) }
+    return (xs, xr)
   }
 
   /// The two losses of one step, the positive noise prediction, and the logged values.
@@ -110,8 +107,9 @@ public final class DenoisingAsAdaptation: TrainingMethod {
   /// L_Res and L_Dif given the residuals R of [x_s; x_r] ([2B, 3, H, W]). With
   /// `replaceRealWithNoise`, the real restored image in the positive condition is N(0, 1) noise.
   func terms(_ batch: TrainingBatch, residuals: Tensor, replaceRealWithNoise: Bool = false, using rng: inout PhiloxRandom) throws -> Terms {
-    let xs = batch.syntheticInput, xr = batch.realInput!, ys = batch.syntheticTarget, n = batch.size
-    let y0 = options.unpaired ? batch.clean! : ys
+    let (xs, ys) = try batch.pairs(for: name)
+    let xr = try batch.real(for: name), n = batch.size
+    let y0 = options.unpaired ? try batch.cleanImages(for: name) : ys
     let parts = try residuals.split(sizes: [n, n], axis: 0)
     let (rs, rr) = (parts[0], parts[1])
     let restoredS = try xs + rs, restoredR = try xr + rr

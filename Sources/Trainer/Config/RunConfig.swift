@@ -1,28 +1,36 @@
-// RunConfig: loads a YAML run config, rejects unknown keys and mistyped values, applies
-// `--set key=value` overrides, and writes the resolved config back out (for checkpoints).
+// RunConfig: loads YAML run configs (later files win), rejects unknown keys, duplicated keys and
+// mistyped values, applies `--set key=value` overrides, remembers which keys the user set (so
+// that a set key nothing reads is an error: SettingsUse), and writes the resolved config back
+// out (for checkpoints).
 import Foundation
+import Methods
 import Yams
 
-/// A user's mistake in a config file or override, as one line with the fix.
-public struct ConfigError: Error, CustomStringConvertible, Equatable {
-  public let description: String
-}
-
 /// Every setting of a run, validated against `ConfigSchema`; missing keys take their defaults.
-public struct RunConfig: Equatable, Sendable {
+public struct RunConfig: Equatable, Sendable, ConfigReading {
   /// Resolved values by dotted key (every schema key is present).
   public private(set) var values: [String: ConfigValue]
+  /// Keys set by a config file or an override (not by a default), with where they were set.
+  public private(set) var explicitlySet: [String: String] = [:]
+
+  /// Two configs are equal when their values are.
+  public static func == (a: RunConfig, b: RunConfig) -> Bool { a.values == b.values }
+
+  public func value(_ name: String) -> ConfigValue {
+    guard let v = values[name] else { preconditionFailure("config key \(name) is not in the schema") }
+    return v
+  }
 
   /// The schema's defaults.
   public init() {
     values = Dictionary(uniqueKeysWithValues: ConfigSchema.keys.map { ($0.name, $0.defaultValue) })
   }
 
-  /// Reads `path` (YAML; nested mappings become dotted keys) and applies `overrides`
-  /// (`key=value` strings, later ones win).
-  public static func load(path: String?, overrides: [String] = []) throws -> RunConfig {
+  /// Reads `paths` in order (YAML; nested mappings become dotted keys; a later file's value wins)
+  /// and applies `overrides` (`key=value` strings, later ones win).
+  public static func load(paths: [String], overrides: [String] = []) throws -> RunConfig {
     var config = RunConfig()
-    if let path {
+    for path in paths {
       guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
         throw ConfigError(description: "config \(path): cannot read the file; check the path (presets are in cluster/configs/)")
       }
@@ -46,10 +54,12 @@ public struct RunConfig: Equatable, Sendable {
       throw ConfigError(description: "config \(source): not valid YAML (\(String(describing: error).split(separator: "\n").first ?? ""))")
     }
     guard let node else { return }
-    try merge(node, prefix: "", source: source)
+    var seen = Set<String>()
+    try merge(node, prefix: "", source: source, seen: &seen)
   }
 
-  private mutating func merge(_ node: Node, prefix: String, source: String) throws {
+  /// Merges one mapping; `seen` holds the keys this document has set (a key twice is an error).
+  private mutating func merge(_ node: Node, prefix: String, source: String, seen: inout Set<String>) throws {
     switch node {
     case .mapping(let mapping):
       for (keyNode, value) in mapping {
@@ -61,8 +71,11 @@ public struct RunConfig: Equatable, Sendable {
           guard ConfigSchema.keys.contains(where: { $0.name.hasPrefix(name + ".") }) else {
             throw unknownKey(name, source: source)
           }
-          try merge(value, prefix: name, source: source)
+          try merge(value, prefix: name, source: source, seen: &seen)
         } else {
+          guard seen.insert(name).inserted else {
+            throw ConfigError(description: "config \(source): \(name) is set twice; keep one of the two lines")
+          }
           try set(name, to: Self.text(of: value), source: source)
         }
       }
@@ -86,6 +99,7 @@ public struct RunConfig: Equatable, Sendable {
       throw ConfigError(description: "\(source): \(name) = '\(text)' is not \(key.defaultValue.typeName) (\(key.help))")
     }
     values[name] = value
+    explicitlySet[name] = source
   }
 
   private func unknownKey(_ name: String, source: String) -> ConfigError {
@@ -107,38 +121,6 @@ public struct RunConfig: Equatable, Sendable {
       out += "  \(parts[1]): \(values[key.name]!.yaml)\n"
     }
     return out
-  }
-
-  // MARK: typed access (keys are schema names; a wrong name or type is a programming error)
-
-  public func int(_ name: String) -> Int {
-    guard case .int(let v) = values[name] else { preconditionFailure("config key \(name) is not an int") }
-    return v
-  }
-
-  public func double(_ name: String) -> Double {
-    guard case .double(let v) = values[name] else { preconditionFailure("config key \(name) is not a number") }
-    return v
-  }
-
-  public func bool(_ name: String) -> Bool {
-    guard case .bool(let v) = values[name] else { preconditionFailure("config key \(name) is not a bool") }
-    return v
-  }
-
-  public func string(_ name: String) -> String {
-    guard case .string(let v) = values[name] else { preconditionFailure("config key \(name) is not a string") }
-    return v
-  }
-
-  public func doubles(_ name: String) -> [Double] {
-    guard case .doubles(let v) = values[name] else { preconditionFailure("config key \(name) is not a number list") }
-    return v
-  }
-
-  public func ints(_ name: String) -> [Int] {
-    guard case .ints(let v) = values[name] else { preconditionFailure("config key \(name) is not an int list") }
-    return v
   }
 }
 

@@ -1,10 +1,10 @@
-// StepBenchmark: times whole training steps on random data — exactly the work of one
-// TrainingRun step (zeroed gradients, the method's losses, backward with bucketed gradient
-// averaging across ranks, Adam on every network) without loaders, logging, EMA or
-// checkpoints — so that `noiseda bench step` and the PyTorch reference
-// (Tests/reference/torch_reference/step_bench.py) measure the same thing. Reports the median
-// step time, images/s, GFLOP/s from traced FLOPs, peak resident memory and pool allocations
-// after every step (a steady-state step allocates nothing new).
+// StepBenchmark: times whole training steps of any registered method on random data — the
+// trainer's own TrainingStep (every phase: zeroed gradients, the method's loss, backward with
+// bucketed gradient averaging across ranks, the agreement all-reduce, the optimiser steps)
+// without loaders, logging, EMA or checkpoints — so that `noiseda bench step` and the PyTorch
+// reference (Tests/reference/torch_reference/step_bench.py) measure the same thing. Reports the
+// median step time, images/s, GFLOP/s from traced FLOPs, peak resident memory and pool
+// allocations after every step (a steady-state step allocates nothing new).
 import Comm
 import Dispatch
 import Foundation
@@ -17,11 +17,11 @@ import Tensors
 public struct StepBenchmarkOptions: Codable, Sendable {
   public var restorer = "unet-s"
   public var diffusion = "diffusion-s"
-  /// `vanilla` or `da`.
+  /// A registered method (`noiseda train --help-config` lists them under method.name).
   public var method = "da"
   /// Patch height and width P of every image `[B, 3, P, P]`.
   public var patch = 128
-  /// Images per kind on each rank (B synthetic pairs; B real images for `da`).
+  /// Images per data kind on each rank (B synthetic pairs, B real images for `da`, …).
   public var batch = 8
   /// Untimed steps first.
   public var warmup = 2
@@ -34,6 +34,8 @@ public struct StepBenchmarkOptions: Codable, Sendable {
 /// One benchmark's figures (rank 0's view; every rank runs the same steps in lock-step).
 public struct StepBenchmarkResult: Codable, Sendable {
   public let options: StepBenchmarkOptions
+  /// The method's networks as "role preset", in role order.
+  public let networks: [String]
   public let ranks: Int
   public let threads: Int
   public let openblasCore: String
@@ -49,7 +51,7 @@ public struct StepBenchmarkResult: Codable, Sendable {
   /// Synthetic images per second over all ranks (B · ranks / secondsPerStep).
   public let imagesPerSecond: Double
   /// Forward + backward FLOPs of one step on one rank (3 × the traced forward FLOPs of every
-  /// network pass); element-wise work and Adam are not counted.
+  /// phase's loss); element-wise work and Adam are not counted.
   public let flopsPerStep: Double
   /// flopsPerStep · ranks / secondsPerStep, in GFLOP/s.
   public let gflops: Double
@@ -59,74 +61,78 @@ public struct StepBenchmarkResult: Codable, Sendable {
   public let freshAllocations: [Int]
 }
 
-/// A prepared benchmark: networks, method and one random batch.
+/// A prepared benchmark: the method, its training step and one random batch.
 public final class StepBenchmark {
   public let options: StepBenchmarkOptions
   let comm: Communicator
-  let networks: [TrainedNetwork]
-  let method: TrainingMethod
+  let trainingStep: TrainingStep
   let batch: TrainingBatch
-  let reducer: GradientBucketReducer
-  let readiness: GradientReadiness
   /// Traced FLOPs of one step on one rank.
   public let flopsPerStep: Double
   var rng: PhiloxRandom
+  var stepsDone = 0
 
-  /// Builds the networks (Kaiming initialisation, the same on every rank), the method and a
-  /// random batch. Collective when `communicator` has several ranks. Throws for unknown presets,
-  /// a method other than vanilla/da, or a patch the networks cannot take.
+  /// The networks, in the method's role order.
+  var networks: [TrainedNetwork] { trainingStep.networks }
+
+  /// Builds the method with `options`' presets (Kaiming initialisation, the same on every rank)
+  /// and a random batch of each data kind it reads. Collective when `communicator` has several
+  /// ranks. Throws for an unknown method or preset, or a patch the networks cannot take.
   public init(options: StepBenchmarkOptions, communicator: Communicator) throws {
     self.options = options
     comm = communicator
-    guard ["vanilla", "da"].contains(options.method) else {
-      throw TrainerError("--method \(options.method) is not benchmarked; use vanilla or da")
-    }
     guard options.batch > 0, options.patch > 0, options.steps > 0, options.warmup >= 0 else {
       throw TrainerError("--batch, --patch and --steps must be positive and --warmup not negative")
     }
-    var initRNG = PhiloxRandom(seed: 1)
-    let built = try MethodNetworks(
-      method: options.method, restorer: options.restorer, diffusion: options.diffusion, diffusionDropout: 0.2,
-      adaptation: AdaptationOptions(), optimization: MethodNetworks.Optimization(), using: &initRNG)
-    let networks = built.networks
-    method = built.method
-    // 3 × forward FLOPs per network pass; under DA both networks run on 2B images (the two
-    // domains; the positive and negative conditions).
-    let restorerFLOPs = try StepBenchmark.forwardFLOPs(try ModelPresets.spec(named: options.restorer), patch: options.patch)
-    let flops: Double
-    if let diffusionSpec = built.diffusionSpec {
-      flops = 3 * 2 * Double(options.batch) * (restorerFLOPs + (try StepBenchmark.forwardFLOPs(diffusionSpec, patch: options.patch)))
-    } else {
-      flops = 3 * Double(options.batch) * restorerFLOPs
+    var config = RunConfig()
+    for (key, value) in [("method.name", options.method), ("model.restorer", options.restorer), ("model.diffusion", options.diffusion)] {
+      try config.set(key, to: value, source: "bench step")
     }
-    self.networks = networks
-    flopsPerStep = flops
+    let method = try MethodRegistry.entry(named: options.method).make(config)
+    var initRNG = PhiloxRandom(seed: 1)
+    let networks = try TrainingRun.networks(of: method, keepsEMA: false, using: &initRNG)
     var dataRNG = PhiloxRandom(seed: 2, stream: UInt64(communicator.rank))
     let shape = [options.batch, 3, options.patch, options.patch]
-    batch = TrainingBatch(
-      syntheticInput: Tensor.uniform(shape, 0, 1, using: &dataRNG), syntheticTarget: Tensor.uniform(shape, 0, 1, using: &dataRNG),
-      realInput: options.method == "da" ? Tensor.uniform(shape, 0, 1, using: &dataRNG) : nil)
+    var batch = TrainingBatch()
+    for kind in method.dataKinds {
+      switch kind {
+      case .pairs:
+        batch.syntheticInput = Tensor.uniform(shape, 0, 1, using: &dataRNG)
+        batch.syntheticTarget = Tensor.uniform(shape, 0, 1, using: &dataRNG)
+      case .real: batch.realInput = Tensor.uniform(shape, 0, 1, using: &dataRNG)
+      case .clean: batch.clean = Tensor.uniform(shape, 0, 1, using: &dataRNG)
+      }
+    }
+    self.batch = batch
     rng = PhiloxRandom(seed: 3, stream: UInt64(communicator.rank))
-    let reduceOrder = Array(networks.reversed())
-    reducer = try GradientBucketReducer(communicator: communicator, buffers: reduceOrder.map(\.gradients))
-    readiness = GradientReadiness(networks: reduceOrder)
+    flopsPerStep = try StepBenchmark.tracedFLOPs(method, batch: batch, rng: rng, patch: options.patch)
+    trainingStep = try TrainingStep(
+      method: method, networks: networks, communicator: communicator, bucketBytes: BucketLayout.defaultBucketBytes, gradientClip: 0)
   }
 
-  /// Forward FLOPs of one image through `spec` at `patch`×`patch` (ModelSummary's trace).
-  static func forwardFLOPs(_ spec: ModelSpec, patch: Int) throws -> Double {
+  /// 3 × the forward FLOPs of every phase's loss on `batch` (one traced pass without gradients,
+  /// drawing from a copy of the step's generator).
+  static func tracedFLOPs(_ method: TrainingMethod, batch: TrainingBatch, rng: PhiloxRandom, patch: Int) throws -> Double {
+    var draws = rng
     do {
-      return try ModelSummary.traced(spec, size: patch).forwardFlops ?? 0
+      let trace = try Autograd.withoutGradients {
+        try ForwardTrace.run {
+          for phase in method.phases.indices {
+            _ = try method.loss(phase: phase, batch: batch, context: StepContext(step: 0, totalSteps: 1, epoch: 1), using: &draws)
+          }
+        }
+      }
+      return 3 * trace.totalFlops
     } catch {
-      throw TrainerError("--patch \(patch) does not fit the networks: \(error)")
+      throw TrainerError("--patch \(patch) does not fit the networks of \(method.name): \(error)")
     }
   }
 
-  /// One training step: zeroed gradients, losses, backward with gradient averaging, Adam.
+  /// One training step of the trainer (no EMA: no rank keeps one here).
   public func step() throws {
-    networks.forEach { $0.store.zeroGrad() }
-    let losses = try method.losses(for: batch, lambda: 0.2, using: &rng)
-    _ = try readiness.backward(losses.total, reducer: reducer)
-    networks.forEach { $0.optimizer.step() }
+    let total = options.warmup + options.steps
+    _ = try trainingStep.run(batch: batch, context: StepContext(step: stepsDone, totalSteps: total, epoch: 1), using: &rng)
+    stepsDone += 1
   }
 
   /// Runs the warm-up and timed steps and returns rank 0's figures (every rank returns its own).
@@ -149,7 +155,7 @@ public final class StepBenchmark {
     }
     let median = StepBenchmark.median(times)
     return StepBenchmarkResult(
-      options: options, ranks: comm.size, threads: Threading.count, openblasCore: BLASSetup.coreName, stepSeconds: times,
+      options: options, networks: networks.map { "\($0.role) \($0.preset)" }, ranks: comm.size, threads: Threading.count, openblasCore: BLASSetup.coreName, stepSeconds: times,
       secondsPerStep: median, stepCPUSeconds: cpuTimes, cpuSecondsPerStep: StepBenchmark.median(cpuTimes),
       imagesPerSecond: Double(options.batch * comm.size) / median, flopsPerStep: flopsPerStep,
       gflops: flopsPerStep * Double(comm.size) / median / 1e9, peakResidentMiB: peaks, freshAllocations: fresh)

@@ -1,38 +1,30 @@
-// ConfigSchema: every key a run config may hold, with its default and meaning. A key not listed
-// here is an error; a value of the wrong type is an error. Defaults follow the released
+// ConfigSchema: every key a run config may hold, with its default and meaning: the trainer's own
+// keys here, each method's section from its registry entry (MethodRegistry). A key not listed is
+// an error; a value of the wrong type is an error. Defaults follow the released
 // Denoising-as-Adaptation code (algorithms.md §1) unless a comment says otherwise.
-
-/// One documented setting.
-public struct ConfigKey: Sendable {
-  public let name: String
-  public let defaultValue: ConfigValue
-  public let help: String
-}
+import Methods
 
 /// The list of settings, in the order `noiseda train --help-config` prints them.
 public enum ConfigSchema {
-  public static let keys: [ConfigKey] = [
+  public static let keys: [ConfigKey] = runKeys + MethodRegistry.configKeys + trainingKeys
+
+  /// The run, the method's name and the network presets (before the methods' own sections).
+  static let runKeys: [ConfigKey] = [
     ConfigKey(name: "run.name", defaultValue: .string("run"), help: "run folder name under run.out_dir"),
     ConfigKey(name: "run.out_dir", defaultValue: .string("runs"), help: "where run folders are made"),
     ConfigKey(name: "run.seed", defaultValue: .int(0), help: "seed of every random stream (crops, noise, t, shuffles)"),
     ConfigKey(name: "run.threads", defaultValue: .int(0), help: "threads per rank for OpenBLAS and NoiseDA loops (0: cores / ranks on the host)"),
 
-    ConfigKey(name: "method.name", defaultValue: .string("vanilla"), help: "vanilla | da | da-unpaired"),
+    ConfigKey(name: "method.name", defaultValue: .string("vanilla"), help: MethodRegistry.names.joined(separator: " | ")),
     ConfigKey(name: "method.task", defaultValue: .string("denoise"), help: "denoise ([0,1] pixels) | derain | deblur ([-1,1] pixels)"),
 
     ConfigKey(name: "model.restorer", defaultValue: .string("unet-s"), help: "restorer preset (noiseda inspect model NAME)"),
     ConfigKey(name: "model.diffusion", defaultValue: .string("diffusion-s"), help: "diffusion-net preset (da methods)"),
     ConfigKey(name: "model.diffusion_dropout", defaultValue: .double(0.2), help: "dropout inside the diffusion net's ResBlocks"),
+  ]
 
-    ConfigKey(name: "da.lambda_max", defaultValue: .double(0.2), help: "β of eq. 5: the ceiling of λ_Dif"),
-    ConfigKey(name: "da.lambda_gamma", defaultValue: .double(5), help: "γ of eq. 5: steepness of the λ ramp"),
-    ConfigKey(name: "da.ramp_epochs", defaultValue: .int(300), help: "N of eq. 5 (ctrl_epoch): p = min(epoch / N, 1)"),
-    ConfigKey(name: "da.ramp_fraction", defaultValue: .double(0), help: "if > 0, p = min(step / (fraction · train.steps), 1) instead of epochs"),
-    ConfigKey(name: "da.margin", defaultValue: .double(0.1), help: "δ of the contrastive hinge"),
-    ConfigKey(name: "da.t_range", defaultValue: .ints([1, 999]), help: "[lo, hi] of the diffusion step t drawn per sample"),
-    ConfigKey(name: "da.channel_shuffle", defaultValue: .bool(true), help: "per-sample random swap of the two condition slots"),
-    ConfigKey(name: "da.residual_swap", defaultValue: .bool(true), help: "contrastive negatives x_s + R_r and x_r + R_s"),
-    ConfigKey(name: "da.conditions", defaultValue: .string("both"), help: "both | synthetic | real (the other slot duplicates the one kept)"),
+  /// Data, optimiser, loop, distribution and fault injection (after the methods' own sections).
+  static let trainingKeys: [ConfigKey] = [
 
     ConfigKey(name: "data.pairs", defaultValue: .string(""), help: "folder of synthetic-pair shards"),
     ConfigKey(name: "data.real", defaultValue: .string(""), help: "folder of unlabeled real-degraded shards"),
@@ -50,7 +42,7 @@ public enum ConfigSchema {
     ConfigKey(name: "optim.eps", defaultValue: .double(1e-8), help: "Adam ε"),
     ConfigKey(name: "optim.weight_decay", defaultValue: .double(0), help: "decoupled weight decay (AdamW) when > 0"),
     ConfigKey(name: "optim.grad_clip", defaultValue: .double(0), help: "global gradient-norm clip per network (0: off)"),
-    ConfigKey(name: "ema.decay", defaultValue: .double(0.9999), help: "EMA decay of both networks' weights (rank 0)"),
+    ConfigKey(name: "ema.decay", defaultValue: .double(0.9999), help: "EMA decay of the weights of every network that keeps an EMA (rank 0)"),
 
     ConfigKey(name: "train.steps", defaultValue: .int(1000), help: "optimizer steps to run"),
     ConfigKey(name: "train.log_every", defaultValue: .int(50), help: "steps between metric lines"),

@@ -1,5 +1,5 @@
 // Checkpoint: everything needed to continue a run bit-identically, in one HDF5 file readable by
-// h5py — per network (`restorer`, `diffusion`): `params/<name>` and `ema/<name>` in PyTorch
+// h5py — per role (`restorer`, `diffusion`, …): `params/<name>` and `ema/<name>` in PyTorch
 // shapes, the flat Adam moments `adam_m`/`adam_v` and the Adam step; every rank's RNG state and
 // loader cursors (JSON strings in `ranks`); the resolved config (`config`); step and best
 // validation PSNR as attributes. Rank 0 writes it under a temporary name and renames it when
@@ -104,41 +104,6 @@ public enum Checkpoint {
     }
   }
 
-  /// The restorer of a checkpoint, ready for inference (for `eval`, `restore` and `export`).
-  public struct SavedRestorer {
-    public let network: RestorerUNet
-    public let store: ParameterStore
-    /// Step the checkpoint was written at.
-    public let step: Int
-    /// Whether the EMA copy was loaded (false when asked for the raw weights or none is stored).
-    public let usedEMA: Bool
-    /// The run's config (task, pixel range, EMA decay).
-    public let config: RunConfig
-  }
-
-  /// Builds the restorer preset stored in `path` and loads its EMA weights when `ema` (and
-  /// present), else its raw weights.
-  public static func restorer(_ path: String, ema: Bool) throws -> SavedRestorer {
-    guard FileManager.default.fileExists(atPath: path) else {
-      throw TrainerError.checkpoint(path: path, reason: "does not exist; pass a step-N.h5 or best.h5 from a run folder")
-    }
-    let file = try HDF5File.open(path)
-    defer { try? file.close() }
-    let root = try file.root
-    try checkFormat(root, path: path)
-    let group = try root.group("restorer")
-    let preset = try group.stringAttribute("preset")
-    guard let network = try ModelPresets.spec(named: preset).build() as? RestorerUNet else {
-      throw TrainerError.checkpoint(path: path, reason: "names '\(preset)' as its restorer, which is not a restorer preset")
-    }
-    let store = ParameterStore(module: network)
-    let usedEMA = try ema && group.contains("ema")
-    try WeightFile.read(from: group.group(usedEMA ? "ema" : "params"), into: store.namedViews(of: store.values), file: path)
-    var config = RunConfig()
-    try config.merge(yaml: try root.dataset("config").readStrings().first ?? "", source: path)
-    return SavedRestorer(network: network, store: store, step: try root.intAttribute("step"), usedEMA: usedEMA, config: config)
-  }
-
   /// Whether `path` is a NoiseDA checkpoint (step-N.h5 or best.h5 of a run folder), as opposed to
   /// a plain weight file; false when it cannot be opened.
   public static func isCheckpoint(_ path: String) -> Bool {
@@ -149,7 +114,7 @@ public enum Checkpoint {
   }
 
   /// Throws unless `root` carries this format's name.
-  private static func checkFormat(_ root: HDF5Group, path: String) throws {
+  static func checkFormat(_ root: HDF5Group, path: String) throws {
     guard try root.hasAttribute("format"), try root.stringAttribute("format") == format else {
       throw TrainerError.checkpoint(path: path, reason: "is not a NoiseDA checkpoint (no format = \(format))")
     }

@@ -3,14 +3,15 @@
 import Tensors
 
 /// L = Charbonnier(x_s + R(x_s), y_s), ε_c = 1e-3.
-public final class VanillaRestoration: TrainingMethod {
+public final class VanillaRestoration {
   public let name = "vanilla"
   let restorer: ResidualRestorer
 
   public init(restorer: ResidualRestorer) { self.restorer = restorer }
 
   public func losses(for batch: TrainingBatch, lambda: Double, using rng: inout PhiloxRandom) throws -> StepLosses {
-    let loss = try charbonnierLoss(restorer.restore(batch.syntheticInput), batch.syntheticTarget, eps: 1e-3)
+    let (input, target) = try batch.pairs(for: name)
+    let loss = try charbonnierLoss(restorer.restore(input), target, eps: 1e-3)
     return StepLosses(total: loss, scalars: ["loss_res": Double(loss.item)])
   }
 }

@@ -1,8 +1,8 @@
 // TiledRestoration: inference on images of any size with bounded memory: the image is cut into
-// overlapping tiles, each restored with replicate padding to the network's size multiple, and
-// the tiles are blended with weights that ignore each tile's outer quarter-overlap (where it
-// lacks context) and ramp linearly across the middle, so no seams show.
-import Layers
+// overlapping tiles, each restored by the method's restoration (which pads to its network's size
+// multiple), and the tiles are blended with weights that ignore each tile's outer quarter-overlap
+// (where it lacks context) and ramp linearly across the middle, so no seams show.
+import Methods
 import Tensors
 
 /// Restores `[1, 3, H, W]` images tile by tile.
@@ -37,26 +37,25 @@ public struct TiledRestoration {
     return w
   }
 
-  /// `restorer` applied to `image` ([1, 3, H, W]) without gradients.
-  public func restore(_ image: Tensor, with restorer: RestorerUNet) throws -> Tensor {
+  /// `restoration` applied to `image` ([1, 3, H, W]) tile by tile, tiles in row-major order
+  /// drawing from `rng`.
+  public func restore(_ image: Tensor, with restoration: ImageRestoration, using rng: inout PhiloxRandom) throws -> Tensor {
     let h = image.shape[2], w = image.shape[3]
-    if h <= tile && w <= tile { return try Autograd.withoutGradients { try restorer.restorePadded(image) } }
+    if h <= tile && w <= tile { return try restoration.restore(image, using: &rng) }
     let out = Tensor.zeros([1, 3, h, w])
     var total = [Float](repeating: 0, count: h * w)
-    try Autograd.withoutGradients {
-      for y0 in origins(h) {
-        for x0 in origins(w) {
-          let th = min(tile, h), tw = min(tile, w)
-          let patch = try image.slice(axis: 2, range: y0..<y0 + th).slice(axis: 3, range: x0..<x0 + tw)
-          let restored = try restorer.restorePadded(patch)
-          for y in 0..<th {
-            let wy = weight(y, n: th, origin: y0, size: h)
-            for x in 0..<tw {
-              let wt = wy * weight(x, n: tw, origin: x0, size: w)
-              let dst = (y0 + y) * w + x0 + x
-              total[dst] += wt
-              for c in 0..<3 { out.data[c * h * w + dst] += wt * restored.data[(c * th + y) * tw + x] }
-            }
+    for y0 in origins(h) {
+      for x0 in origins(w) {
+        let th = min(tile, h), tw = min(tile, w)
+        let patch = try image.slice(axis: 2, range: y0..<y0 + th).slice(axis: 3, range: x0..<x0 + tw)
+        let restored = try restoration.restore(patch, using: &rng)
+        for y in 0..<th {
+          let wy = weight(y, n: th, origin: y0, size: h)
+          for x in 0..<tw {
+            let wt = wy * weight(x, n: tw, origin: x0, size: w)
+            let dst = (y0 + y) * w + x0 + x
+            total[dst] += wt
+            for c in 0..<3 { out.data[c * h * w + dst] += wt * restored.data[(c * th + y) * tw + x] }
           }
         }
       }
