@@ -11,14 +11,13 @@ public enum Communicators {
   }
 
   /// The kind for an environment: `NOISEDA_COMM=mpi|single` decides when set; otherwise MPI
-  /// when a launcher set `OMPI_COMM_WORLD_SIZE` (mpirun) or `PMIX_RANK` (srun --mpi=pmix).
+  /// when a launcher started the process (LaunchEnvironment: mpirun, srun --mpi=pmix, PMI).
   public static func kind(environment: [String: String]) throws -> Kind {
     switch environment["NOISEDA_COMM"] {
     case "mpi": return .mpi
     case "single": return .singleProcess
     case nil, "", "auto":
-      let launched = environment["OMPI_COMM_WORLD_SIZE"] != nil || environment["PMIX_RANK"] != nil
-      return launched ? .mpi : .singleProcess
+      return LaunchEnvironment(environment).launched ? .mpi : .singleProcess
     case let other?:
       throw CommError.invalidArgument(
         call: "NOISEDA_COMM", reason: "unknown value '\(other)'; use mpi, single or auto")

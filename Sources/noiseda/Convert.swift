@@ -2,6 +2,7 @@
 // Under mpirun each rank converts its own slice; rank and size come from Open MPI's environment
 // and rank 0 writes the manifest once every rank's report file is in place.
 import ArgumentParser
+import Comm
 import Foundation
 import Shards
 
@@ -64,11 +65,10 @@ struct Convert: ParsableCommand {
   }
 
   func run() throws {
-    let environment = ProcessInfo.processInfo.environment
-    let rank = Int(environment["OMPI_COMM_WORLD_RANK"] ?? environment["PMI_RANK"] ?? "") ?? 0
-    let worldSize = Int(environment["OMPI_COMM_WORLD_SIZE"] ?? environment["PMI_SIZE"] ?? "") ?? 1
-    guard let runID = environment["OMPI_MCA_ess_base_jobid"] ?? environment["PMIX_NAMESPACE"] ?? (worldSize == 1 ? "single" : nil) else {
-      throw ValidationError("\(worldSize) ranks but no Open MPI job id in the environment; launch with mpirun")
+    let launch = LaunchEnvironment()
+    let (rank, worldSize) = (launch.rank, launch.size)
+    guard let runID = launch.jobID else {
+      throw ValidationError("\(worldSize) ranks but no job id in the environment (OMPI_MCA_ess_base_jobid, PMIX_NAMESPACE or SLURM_JOB_ID); launch with mpirun or srun")
     }
     let converter = Converter(options: try options(), runID: runID) { line in print(line) }
     let barrier = FileArrivalBarrier(folder: converter.syncFolder, rank: rank, worldSize: worldSize)

@@ -2,6 +2,7 @@
 // (one per report) when output goes to a file or a pipe (Slurm logs). Under mpirun a rank's
 // stdout is a pseudo-terminal even when mpirun's own output goes to a file, so ranks launched by
 // MPI print plain lines unless NOISEDA_PROGRESS=live asks for the live line (=plain forces lines).
+import Comm
 import Foundation
 
 /// Formats and prints "step 120/1000 | loss 0.0412 | λ 0.031 | 41.2 img/s | ETA 3m12s".
@@ -47,7 +48,7 @@ public struct ProgressLine {
     switch environment["NOISEDA_PROGRESS"] {
     case "live": return true
     case "plain": return false
-    default: return isatty(STDOUT_FILENO) != 0 && environment["OMPI_COMM_WORLD_SIZE"] == nil && environment["PMIX_RANK"] == nil
+    default: return isatty(STDOUT_FILENO) != 0 && !LaunchEnvironment(environment).launched
     }
   }
 
