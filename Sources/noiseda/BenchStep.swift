@@ -48,7 +48,7 @@ struct BenchStep: ParsableCommand {
       #if DEBUG
         print("warning: debug build, timings are meaningless (swift build -c release)")
       #endif
-      let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first ?? "?"
+      let load = MachineInfo.loadAverage()
       print(
         "noiseda \(method) (\(result.networks.joined(separator: ", "))), patch \(patch), batch \(batch), \(comm.size) rank(s) × \(threads) thread(s), OpenBLAS core \(result.openblasCore), load \(load)")
       print(
