@@ -18,8 +18,10 @@ struct Eval: ParsableCommand {
   var noEMA = false
   @Option(help: "JSON report path (default: eval.json beside the checkpoint).")
   var json: String?
-  @Option(help: "Network evaluations of a sampler method (default: the method's own).")
-  var steps: Int?
+  @Option(help: "Network evaluations (NFE) of a sampler method (default: the method's own, e.g. i2sb.nfe).")
+  var nfe: Int?
+  @Flag(name: .customLong("ot-ode"), help: "Sample without noise (I2SB's OT-ODE).")
+  var otODE = false
   @Option(help: "Seed of a sampler's random draws.")
   var seed: UInt64 = 0
 
@@ -27,7 +29,7 @@ struct Eval: ParsableCommand {
     let saved = try SavedModel.load(checkpoint, ema: !noEMA)
     if let warning = saved.emaWarning { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
     var rng = PhiloxRandom(seed: seed)
-    let restoration = try saved.method.restoration(RestorationOptions(steps: steps))
+    let restoration = try saved.method.restoration(RestorationOptions(steps: nfe, deterministic: otODE))
     let result = try Validator(folder: data, range: saved.pixelRange).run(restoration, using: &rng)
     for (i, q) in result.images.enumerated() {
       print(String(format: "image %3d  PSNR %6.2f dB  SSIM %.4f (RGB)   PSNR %6.2f dB  SSIM %.4f (Y)", i, q.psnrRGB, q.ssimRGB, q.psnrY, q.ssimY))

@@ -23,8 +23,10 @@ struct Restore: ParsableCommand {
   var tile: Int = 512
   @Option(help: "Overlap between tiles, blended linearly.")
   var overlap: Int = 64
-  @Option(help: "Network evaluations of a sampler method (default: the method's own).")
-  var steps: Int?
+  @Option(help: "Network evaluations (NFE) of a sampler method (default: the method's own, e.g. i2sb.nfe).")
+  var nfe: Int?
+  @Flag(name: .customLong("ot-ode"), help: "Sample without noise (I2SB's OT-ODE).")
+  var otODE = false
   @Option(help: "Seed of a sampler's random draws (the same seed restores the same output).")
   var seed: UInt64 = 0
 
@@ -50,7 +52,7 @@ struct Restore: ParsableCommand {
       pairs = [(input, output)]
     }
     let tiled = TiledRestoration(tile: tile, overlap: overlap)
-    let restoration = try saved.method.restoration(RestorationOptions(steps: steps))
+    let restoration = try saved.method.restoration(RestorationOptions(steps: nfe, deterministic: otODE))
     var rng = PhiloxRandom(seed: seed)
     for (source, destination) in pairs {
       let image = try ImageFile.read(source)

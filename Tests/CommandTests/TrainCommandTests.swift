@@ -60,14 +60,14 @@ final class TrainCommandTests: CommandTestCase {
     let image = try makeSourceFolder("odd", count: 1, width: 21, height: 17) + "/img00.png"
     func restore(_ name: String, seed: Int) throws -> Data {
       let result = try run(binary, ["restore", "--checkpoint", checkpoint, "--input", image, "--output", path(name),
-                                    "--steps", "3", "--seed", String(seed)])
+                                    "--nfe", "3", "--seed", String(seed)])
       XCTAssertEqual(result.status, 0, result.output)
       return try Data(contentsOf: URL(fileURLWithPath: path(name)))
     }
     let first = try restore("a.png", seed: 1)
     XCTAssertEqual(try restore("b.png", seed: 1), first, "the same seed restored a different image")
     XCTAssertNotEqual(try restore("c.png", seed: 2), first, "the seed did not reach the sampler")
-    let eval = try run(binary, ["eval", "--checkpoint", checkpoint, "--data", shards.val, "--steps", "2", "--json", path("eval.json")])
+    let eval = try run(binary, ["eval", "--checkpoint", checkpoint, "--data", shards.val, "--nfe", "2", "--json", path("eval.json")])
     XCTAssertEqual(eval.status, 0, eval.output)
     XCTAssert(eval.output.contains("mean       PSNR"), eval.output)
     let sample = try run(binary, ["sample", "--checkpoint", checkpoint, "--output", path("samples"), "--count", "2", "--size", "12"])

@@ -1,6 +1,7 @@
 // DegradationTests: AWGN delivers its σ, the camera pipeline's noise grows with the signal and
 // keeps the mean, blur kernels are normalised and convolve like the textbook sum, rain only
-// brightens, names parse and bad names get the list of valid ones.
+// brightens, 4× super-resolution averages blocks, names parse and bad names get the list of
+// valid ones.
 @testable import Shards
 import Tensors
 import XCTest
@@ -198,7 +199,7 @@ final class DegradationTests: XCTestCase {
   }
 
   func testNamesParseAndBadNamesListTheValidOnes() throws {
-    for name in ["awgn:25", "awgn:0-75", "camera", "rain", "blur:gaussian", "blur:box", "blur:motion", "jpeg:90", "jpeg:70-95"] {
+    for name in ["awgn:25", "awgn:0-75", "camera", "rain", "blur:gaussian", "blur:box", "blur:motion", "jpeg:90", "jpeg:70-95", "sr4:pool"] {
       XCTAssertEqual(try degradation(named: name).name, name)
     }
     XCTAssertEqual((try degradation(named: "awgn:0-75") as? AWGN)?.sigma, 0...75)
@@ -208,5 +209,23 @@ final class DegradationTests: XCTestCase {
         XCTAssertTrue(text.contains("'\(bad)'") && text.contains("blur:motion") && !text.contains("\n"), text)
       }
     }
+  }
+
+  /// 4× super-resolution: each 4×4 block holds its mean (a partial block at the edge, the mean of
+  /// the pixels it has), the mean of the image is kept, and it draws no randomness.
+  func testSuperResolutionAveragesBlocksAndUpsamplesByNearestNeighbour() throws {
+    let clean = gradient(width: 10, height: 8)
+    var rng = PhiloxRandom(seed: 1)
+    let before = rng
+    let out = SuperResolution(factor: 4).apply(clean, using: &rng)
+    XCTAssertEqual(rng.state, before.state, "a deterministic corruption drew random numbers")
+    for (ys, xs) in [(0..<4, 0..<4), (4..<8, 4..<8), (0..<4, 8..<10)] {
+      for c in 0..<3 {
+        let values = ys.flatMap { y in xs.map { x in clean.pixels[(y * 10 + x) * 3 + c] } }
+        let mean = values.reduce(0, +) / Float(values.count)
+        for y in ys { for x in xs { XCTAssertEqual(out.pixels[(y * 10 + x) * 3 + c], mean, accuracy: 1e-6) } }
+      }
+    }
+    XCTAssertEqual(out.pixels.reduce(0, +), clean.pixels.reduce(0, +), accuracy: 1e-3)
   }
 }

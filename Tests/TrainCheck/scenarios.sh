@@ -199,6 +199,19 @@ toy() {
     "${check[@]}" same "$work/runs/toy-straight/step-000010.h5" "$work/runs/toy-resumed/step-000010.h5"
 }
 
+# 8. I2SB (one role, AdamW with step decay, a sampler for validation): under mpirun -np 2 every
+#    rank holds bit-identical weights after each of 4 steps, and a run stopped at step 2 and
+#    resumed to 4 ends bit-identical to the straight one.
+bridge() {
+  local method=(--set method.name=i2sb --set method.task=sr4 --set i2sb.network=diffusion-tiny --set i2sb.nfe=2
+    --set "data.pairs=$work/shards/pairs" --set "data.val=$work/shards/val" --set train.val_every=2)
+  train 2 i2sb-straight --set train.steps=4 --set train.verify_every=1 --set train.checkpoint_every=2 &&
+    "${check[@]}" verified "$work/runs/i2sb-straight/metrics.jsonl" 4 &&
+    train 2 i2sb-resumed --set train.steps=2 --set train.checkpoint_every=2 &&
+    train 2 i2sb-resumed --set train.steps=4 --set train.checkpoint_every=2 --resume auto &&
+    "${check[@]}" same "$work/runs/i2sb-straight/step-000004.h5" "$work/runs/i2sb-resumed/step-000004.h5"
+}
+
 # scenario NAME CMD…: runs CMD (a function above), prints one ok/FAIL line with its log on failure.
 scenario() {
   local name=$1 start=$SECONDS
@@ -223,5 +236,6 @@ scenario nan-skipped nan
 scenario nan-stops-run nan_stop
 scenario sigterm-checkpoint-resume sigterm
 scenario toy-adversarial-phases toy
+scenario i2sb-ranks-and-resume bridge
 echo "Multi-rank train checks: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

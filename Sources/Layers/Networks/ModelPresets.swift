@@ -53,6 +53,21 @@ public enum ModelPresets {
           baseChannels: 32, channelMultipliers: [1, 2, 2], resBlocks: 1, attentionResolutions: [], dropout: 0,
           groups: 8, middleAttention: false))
     ),
+    // I2SB's bridge networks (algorithms.md §4.4, §6.3): 3 channels in and out (6 in with cond_x1).
+    (
+      "i2sb-cpu",
+      .diffusion(
+        DiffusionConfig(
+          inChannels: 3, baseChannels: 32, channelMultipliers: [1, 2, 2], resBlocks: 1, attentionResolutions: [], dropout: 0,
+          groups: 8, middleAttention: false))
+    ),
+    (
+      "i2sb-paper",
+      .diffusion(
+        DiffusionConfig(
+          inChannels: 3, baseChannels: 256, channelMultipliers: [1, 1, 2, 2, 4, 4], resBlocks: 2, attentionResolutions: [8, 16, 32],
+          headChannels: 64, dropout: 0, groups: 32))
+    ),
     (
       "diffusion-tiny",
       .diffusion(

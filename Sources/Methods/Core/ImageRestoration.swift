@@ -26,7 +26,8 @@ public struct RestorerForward: ImageRestoration {
   }
 }
 
-/// A sampler's loop run from the degraded image.
+/// A sampler's loop run from the degraded image, replicate-padded to the sampler's size multiple
+/// and cropped back.
 public struct SamplerRestoration: ImageRestoration {
   public let sampler: Sampler
 
@@ -35,6 +36,11 @@ public struct SamplerRestoration: ImageRestoration {
   public var sizeMultiple: Int { sampler.sizeMultiple }
 
   public func restore(_ image: Tensor, using rng: inout PhiloxRandom) throws -> Tensor {
-    try sampler.sample(degraded: image, shape: image.shape, using: &rng)
+    let m = sampler.sizeMultiple, (h, w) = (image.shape[2], image.shape[3])
+    let (ph, pw) = ((m - h % m) % m, (m - w % m) % m)
+    guard ph > 0 || pw > 0 else { return try sampler.sample(degraded: image, shape: image.shape, using: &rng) }
+    let padded = try image.padded(top: 0, bottom: ph, left: 0, right: pw, mode: .replicate)
+    let x = try sampler.sample(degraded: padded, shape: padded.shape, using: &rng)
+    return try x.slice(axis: 2, range: 0..<h).slice(axis: 3, range: 0..<w)
   }
 }

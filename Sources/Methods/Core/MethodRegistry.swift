@@ -25,6 +25,7 @@ public enum MethodRegistry {
     AdaptationFamily.entry(.vanilla),
     AdaptationFamily.entry(.da),
     AdaptationFamily.entry(.daUnpaired),
+    ImageToImageBridge.entry,
     ToyAdversarial.entry,
     ToySampler.entry,
   ]

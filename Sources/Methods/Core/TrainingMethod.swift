@@ -52,13 +52,26 @@ public struct StepContext: Equatable, Sendable {
   }
 }
 
-/// Options of inference that a user may set (`noiseda restore --steps K`).
+/// Options of inference that a user may set (`noiseda restore --nfe K --ot-ode`).
 public struct RestorationOptions: Equatable, Sendable {
-  /// Network evaluations of a sampler; nil: the method's configured count. A method that
+  /// Network evaluations (NFE) of a sampler; nil: the method's configured count. A method that
   /// restores in one forward pass rejects a value.
   public var steps: Int?
+  /// Drop the sampler's noise (I2SB's OT-ODE); a method without such a mode rejects it.
+  public var deterministic: Bool
 
-  public init(steps: Int? = nil) { self.steps = steps }
+  public init(steps: Int? = nil, deterministic: Bool = false) {
+    self.steps = steps
+    self.deterministic = deterministic
+  }
+
+  /// Throws unless the options are the defaults: what a method that restores in one network
+  /// pass says to sampler options.
+  public func requireSinglePass(_ method: String) throws {
+    guard steps == nil && !deterministic else {
+      throw ConfigError(description: "method \(method) restores in one network pass; drop --nfe and --ot-ode")
+    }
+  }
 }
 
 /// A training method: data, roles, phases, losses, restoration.

@@ -132,9 +132,7 @@ public final class AdaptationFamily: TrainingMethod {
   }
 
   public func restoration(_ options: RestorationOptions) throws -> ImageRestoration {
-    if let steps = options.steps {
-      throw ConfigError(description: "\(name) restores in one restorer pass; drop --steps \(steps)")
-    }
+    try options.requireSinglePass(name)
     return RestorerForward(restorer)
   }
 }

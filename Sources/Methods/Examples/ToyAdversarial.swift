@@ -70,7 +70,7 @@ public final class ToyAdversarial: TrainingMethod {
   }
 
   public func restoration(_ options: RestorationOptions) throws -> ImageRestoration {
-    if let steps = options.steps { throw ConfigError(description: "\(name) restores in one generator pass; drop --steps \(steps)") }
+    try options.requireSinglePass(name)
     return GeneratorForward(generator: generator)
   }
 

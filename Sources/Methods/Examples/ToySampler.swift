@@ -1,6 +1,6 @@
 // ToySampler: the worked example of a method that restores by a sampler (docs/architecture.md,
 // "Adding a method"), and the test of that seam. One role, a denoiser D trained on synthetic pairs
-// with MSE; restoration runs K steps (default 4, `noiseda restore --steps K`) from the degraded
+// with MSE; restoration runs K steps (default 4, `noiseda restore --nfe K`) from the degraded
 // image, each a gradient step on the image through the frozen D plus seeded noise:
 //   x_{k−1} = x_k − (1/k)·∇ₓ ½‖x_k − D(x_k)‖² + 0.01·√((k−1)/K)·ε,  ε ~ N(0, I).
 // Unconditional sampling (`noiseda sample`) starts from N(0.5, 0.25²) instead.
@@ -39,7 +39,8 @@ public final class ToySampler: TrainingMethod {
 
   public func sampler(_ options: RestorationOptions) throws -> Sampler {
     let steps = options.steps ?? ToySampler.defaultSteps
-    guard steps >= 1 else { throw ConfigError(description: "--steps \(steps): a sampler needs at least one step") }
+    guard steps >= 1 else { throw ConfigError(description: "--nfe \(steps): a sampler needs at least one step") }
+    guard !options.deterministic else { throw ConfigError(description: "\(name)'s sampler has no deterministic mode; drop --ot-ode") }
     return GradientStepSampler(denoiser: denoiser, steps: steps)
   }
 

@@ -1,0 +1,46 @@
+// BridgeSampler: I2SB's few-step sampler (algorithms.md §4.6). The step list holds nfe + 1
+// indices evenly spaced over [0, N−1]; from x = x₁ it walks the list backwards, and at each pair
+// (n' < n): x̂₀ = x − σ_n·net(x, n), then x ← the DDPM posterior p(x_{n'} | x̂₀, x) (its noise
+// dropped under OT-ODE and at n' = 0). For centre-box inpainting x₁'s masked pixels start as
+// N(0, I) and after each step the known pixels are re-imposed from x₁ (+ s_{n'}·N(0, I) unless
+// OT-ODE). Runs with the EMA weights the caller loaded, seeded by the caller's generator.
+import Tensors
+
+/// The I2SB sampler of one trained bridge.
+struct BridgeSampler: Sampler {
+  let method: ImageToImageBridge
+  let nfe: Int
+  let otODE: Bool
+
+  var steps: Int { nfe }
+  var needsImageGradient: Bool { false }
+  var sizeMultiple: Int { method.network.config.sizeMultiple }
+  var schedule: BridgeSchedule { method.schedule }
+
+  /// The step list, [0, …, N−1].
+  var indices: [Int] { schedule.stepIndices(nfe: nfe) }
+
+  func start(degraded: Tensor?, shape: [Int], using rng: inout PhiloxRandom) throws -> Tensor {
+    guard let degraded else {
+      throw TensorError.invalidArgument(op: "i2sb", reason: "I2SB samples from a degraded image x₁; use noiseda restore --input")
+    }
+    guard method.mask == .center else { return degraded }
+    return try ImageToImageBridge.fillMasked(degraded, mask: ImageToImageBridge.centerMask(like: degraded), using: &rng)
+  }
+
+  func update(_ x: Tensor, step k: Int, degraded: Tensor?, using rng: inout PhiloxRandom) throws -> Tensor {
+    let (previous, n) = (indices[k - 1], indices[k])
+    let x1 = degraded!
+    let sigma = Float(schedule.sigmaForward[n])
+    let predicted = try method.predict(x, steps: [Int](repeating: n, count: x.shape[0]), x1: x1, using: &rng)
+    let x0 = try x - predicted * sigma
+    let p = schedule.posterior(from: n, to: previous)
+    var next = try x0 * Float(p.x0) + x * Float(p.xn)
+    if !otODE && p.std > 0 { next = try next + Tensor.normal(x.shape, using: &rng) * Float(p.std) }
+    guard method.mask == .center else { return next }
+    let m = ImageToImageBridge.centerMask(like: x)
+    var known = x1
+    if !otODE { known = try x1 + Tensor.normal(x.shape, using: &rng) * Float(schedule.marginal(previous).std) }
+    return try known * (1 - m) + next * m
+  }
+}
