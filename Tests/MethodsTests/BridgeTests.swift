@@ -1,6 +1,7 @@
 // BridgeTests: I2SB's schedule against the values of algorithms.md §4.2 (the authors' code), the
 // bridge's endpoints, the NFE step list, and the sampler's promises: OT-ODE is deterministic,
-// centre-box inpainting keeps the known pixels, the noise comes from the seed.
+// centre-box inpainting keeps the known pixels, the noise comes from the seed; and the
+// conditional DDPM baseline's respaced sampler.
 import Layers
 @testable import Methods
 import Tensors
@@ -110,5 +111,24 @@ final class BridgeTests: XCTestCase {
       }
       XCTAssertGreaterThan(inside, 0, "the masked region was not sampled")
     }
+  }
+
+  /// The baseline evaluates its network at the same steps as I2SB at equal NFE, and restores
+  /// reproducibly per seed from noise.
+  func testConditionalDDPMSamplesOnI2SBsStepsReproducibly() throws {
+    let method = try ConditionalDDPM(settings: TestSettings(ConditionalDDPM.configKeys, ["cond_ddpm.network": .string("diffusion-tiny")]))
+    var rng = PhiloxRandom(seed: 9)
+    for role in method.roles { ParameterStore(module: role.module).initialize(using: &rng) }
+    XCTAssertEqual((try method.sampler(.init(steps: 2)) as? RespacedSampler)?.kept, [500, 999])
+    XCTAssertEqual((try method.sampler(.init(steps: 1)) as? RespacedSampler)?.kept, [999])
+    let image = Tensor.uniform([1, 3, 8, 8], -1, 1, using: &rng)
+    func restored(_ seed: UInt64) throws -> [Float] {
+      var draws = PhiloxRandom(seed: seed)
+      return try method.restoration(.init(steps: 3)).restore(image, using: &draws).values
+    }
+    XCTAssertEqual(try restored(1), try restored(1))
+    XCTAssertNotEqual(try restored(1), try restored(2))
+    XCTAssert(try restored(1).allSatisfy { $0.isFinite && abs($0) < 10 })
+    XCTAssertThrowsError(try method.sampler(.init(deterministic: true)))
   }
 }

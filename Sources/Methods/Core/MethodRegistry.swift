@@ -26,6 +26,7 @@ public enum MethodRegistry {
     AdaptationFamily.entry(.da),
     AdaptationFamily.entry(.daUnpaired),
     ImageToImageBridge.entry,
+    ConditionalDDPM.entry,
     ToyAdversarial.entry,
     ToySampler.entry,
   ]

@@ -57,7 +57,10 @@ public struct BridgeSchedule: Sendable {
   /// The step list of a sampler with `nfe` network evaluations: nfe + 1 indices evenly spaced
   /// over [0, N−1] as the authors' `space_indices` (a running sum rounded half to even, as
   /// Python's round): NFE 2 → [0, 500, 999].
-  public func stepIndices(nfe: Int) -> [Int] {
+  public func stepIndices(nfe: Int) -> [Int] { BridgeSchedule.stepIndices(steps: steps, nfe: nfe) }
+
+  /// The step list of `nfe` evaluations over `steps` training steps (see the method above).
+  public static func stepIndices(steps: Int, nfe: Int) -> [Int] {
     let count = nfe + 1
     let stride = count <= 1 ? 1 : Double(steps - 1) / Double(count - 1)
     var position = 0.0
