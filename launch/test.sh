@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every NoiseDA test: installs system packages and builds first when they are missing
 # (launch/setup.sh), then the multi-rank checks (Tests/CommCheck under mpirun -np 2 and 3, and
-# the training scenarios of Tests/TrainCheck under mpirun -np 2), then the demo and the study's
-# grid on tiny settings (launch/demo.sh --quick, launch/study.sh --quick), then the unit tests
+# the training scenarios of Tests/TrainCheck under mpirun -np 2), then the demos and the study's
+# grid on tiny settings (launch/demo.sh --quick, launch/demo-i2sb.sh --quick, launch/study.sh
+# --quick), then the unit tests
 # (swift test, which also spawns the built binary for end-to-end and `mpirun -np 2` tests), and
 # ends with the test runner's summary line.
 set -euo pipefail
@@ -108,6 +109,22 @@ if [ "$demo_ok" -eq 1 ]; then
 fi
 script_result demo "$demo_ok" "launch/demo.sh --quick ($(($(date +%s) - demo_start)) s)" "$demo_out/demo.log"
 rm -rf "$demo_out"
+# The I2SB demo end to end on tiny settings (launch/demo-i2sb.sh --quick, about a minute): both
+# methods train, are scored at NFE 1 and 2 beside the degraded inputs, and the report holds the
+# table rows and the plot.
+i2sb_out=$(mktemp -d)
+i2sb_start=$(date +%s)
+i2sb_ok=1
+NOISEDA=.build/release/noiseda timeout --kill-after=5 600 launch/demo-i2sb.sh --quick --out "$i2sb_out" >"$i2sb_out/demo.log" 2>&1 || i2sb_ok=0
+if [ "$i2sb_ok" -eq 1 ]; then
+  for row in "| 1 | [0-9.]* | [0-9.]* | [0-9.]* | [-+][0-9.]* |" "| 2 | [0-9.]* | [0-9.]* | [0-9.]* | [-+][0-9.]* |" \
+    "I2SB's output beats the degraded input's" "(./i2sb/val/val-0.png)"; do
+    grep -q -- "$row" "$i2sb_out/runs/report.md" || { echo "demo-i2sb: report lacks a line matching '$row'"; i2sb_ok=0; }
+  done
+  [ "$(head -c 4 "$i2sb_out/runs/psnr-nfe.png" | tail -c 3)" = PNG ] || { echo "demo-i2sb: psnr-nfe.png is not a PNG file"; i2sb_ok=0; }
+fi
+script_result demo-i2sb "$i2sb_ok" "launch/demo-i2sb.sh --quick ($(($(date +%s) - i2sb_start)) s)" "$i2sb_out/demo.log"
+rm -rf "$i2sb_out"
 # The study's grid (launch/study.sh --quick, 2–4 minutes): every run of the grid trains two
 # steps with its overrides, is scored on the three splits, and has its row in the table.
 study_out=$(mktemp -d)
@@ -140,4 +157,4 @@ rm -rf "$study_out"
 # Passing test cases are summarised, not listed; failures and the closing summary stay.
 swift test --skip-build --disable-swift-testing 2>&1 | { grep -vE "^(Test Case '.*' (started|passed)|Test Suite '.*' (started|passed))" || true; }
 # Any multi-rank or demo failure fails the script; the XCTest summary above stays the last line.
-[ "$comm_failed" -eq 0 ] && [ "$train_failed" -eq 0 ] && [ "$demo_ok" -eq 1 ] && [ "$study_ok" -eq 1 ]
+[ "$comm_failed" -eq 0 ] && [ "$train_failed" -eq 0 ] && [ "$demo_ok" -eq 1 ] && [ "$i2sb_ok" -eq 1 ] && [ "$study_ok" -eq 1 ]

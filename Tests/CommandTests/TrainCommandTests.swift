@@ -70,6 +70,11 @@ final class TrainCommandTests: CommandTestCase {
     let eval = try run(binary, ["eval", "--checkpoint", checkpoint, "--data", shards.val, "--nfe", "2", "--json", path("eval.json")])
     XCTAssertEqual(eval.status, 0, eval.output)
     XCTAssert(eval.output.contains("mean       PSNR"), eval.output)
+    // The degraded inputs' own score, without a checkpoint; --inputs and --checkpoint exclude each other.
+    let inputs = try run(binary, ["eval", "--inputs", "--data", shards.val, "--json", path("inputs.json")])
+    XCTAssertEqual(inputs.status, 0, inputs.output)
+    XCTAssert(inputs.output.contains("3 images, the degraded inputs"), inputs.output)
+    XCTAssertNotEqual(try run(binary, ["eval", "--inputs", "--checkpoint", checkpoint, "--data", shards.val]).status, 0)
     let sample = try run(binary, ["sample", "--checkpoint", checkpoint, "--output", path("samples"), "--count", "2", "--size", "12"])
     XCTAssertEqual(sample.status, 0, sample.output)
     for i in 0..<2 { XCTAssert(FileManager.default.fileExists(atPath: path("samples/sample-\(i).png")), sample.output) }

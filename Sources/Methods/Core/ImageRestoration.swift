@@ -44,3 +44,13 @@ public struct SamplerRestoration: ImageRestoration {
     return try x.slice(axis: 2, range: 0..<h).slice(axis: 3, range: 0..<w)
   }
 }
+
+/// The degraded image itself: what `noiseda eval --inputs` scores, the baseline every method must
+/// beat.
+public struct IdentityRestoration: ImageRestoration {
+  public init() {}
+
+  public var sizeMultiple: Int { 1 }
+
+  public func restore(_ image: Tensor, using rng: inout PhiloxRandom) throws -> Tensor { image }
+}
