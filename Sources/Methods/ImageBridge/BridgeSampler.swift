@@ -31,16 +31,24 @@ struct BridgeSampler: Sampler {
   func update(_ x: Tensor, step k: Int, degraded: Tensor?, using rng: inout PhiloxRandom) throws -> Tensor {
     let (previous, n) = (indices[k - 1], indices[k])
     let x1 = degraded!
-    let sigma = Float(schedule.sigmaForward[n])
-    let predicted = try method.predict(x, steps: [Int](repeating: n, count: x.shape[0]), x1: x1, using: &rng)
-    let x0 = try x - predicted * sigma
     let p = schedule.posterior(from: n, to: previous)
-    var next = try x0 * Float(p.x0) + x * Float(p.xn)
-    if !otODE && p.std > 0 { next = try next + Tensor.normal(x.shape, using: &rng) * Float(p.std) }
+    let noise = !otODE && p.std > 0 ? Tensor.normal(x.shape, using: &rng) : nil
+    let next = try step(x, from: n, to: previous, x1: x1, noise: noise, using: &rng)
     guard method.mask == .center else { return next }
     let m = ImageToImageBridge.centerMask(like: x)
     var known = x1
     if !otODE { known = try x1 + Tensor.normal(x.shape, using: &rng) * Float(schedule.marginal(previous).std) }
     return try known * (1 - m) + next * m
+  }
+
+  /// One step x_n → x_{previous} with the posterior's noise given (nil: none): x̂₀ = x − σ_n·net(x, n),
+  /// then c₀·x̂₀ + c_n·x (+ std·noise).
+  func step(_ x: Tensor, from n: Int, to previous: Int, x1: Tensor, noise: Tensor?, using rng: inout PhiloxRandom) throws -> Tensor {
+    let predicted = try method.predict(x, steps: [Int](repeating: n, count: x.shape[0]), x1: x1, using: &rng)
+    let x0 = try x - predicted * Float(schedule.sigmaForward[n])
+    let p = schedule.posterior(from: n, to: previous)
+    let next = try x0 * Float(p.x0) + x * Float(p.xn)
+    guard let noise else { return next }
+    return try next + noise * Float(p.std)
   }
 }

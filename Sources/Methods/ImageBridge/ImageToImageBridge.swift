@@ -93,13 +93,21 @@ public final class ImageToImageBridge: TrainingMethod {
 
   public func loss(phase: Int, batch: TrainingBatch, context: StepContext, using rng: inout PhiloxRandom) throws -> StepLosses {
     let (x0, x1, m) = try endpoints(batch, using: &rng)
-    let n = x0.shape[0]
-    let steps = (0..<n).map { _ in rng.int(below: schedule.steps) }
+    let steps = (0..<x0.shape[0]).map { _ in rng.int(below: schedule.steps) }
+    let noise = otODE ? nil : Tensor.normal(x0.shape, using: &rng)
+    let loss = try bridgeLoss(x0: x0, x1: x1, steps: steps, noise: noise, mask: m, using: &rng)
+    return StepLosses(total: loss, scalars: ["loss_mse": Double(loss.item)])
+  }
+
+  /// The loss at given steps n (one per sample) and bridge noise ε (nil: OT-ODE, x_n = μ_n):
+  /// x_n = μ_n(x₀, x₁) + s_n·ε, label (x_n − x₀)/σ_n, MSE of net(x_n, t_n) against it, both
+  /// multiplied by `mask` when given. `rng` drives the network's dropout, if any.
+  public func bridgeLoss(x0: Tensor, x1: Tensor, steps: [Int], noise: Tensor?, mask m: Tensor?, using rng: inout PhiloxRandom) throws -> Tensor {
     func perSample(_ value: (Int) -> Double) throws -> Tensor {
-      try Tensor(shape: [n, 1, 1, 1], values: steps.map { Float(value($0)) })
+      try Tensor(shape: [steps.count, 1, 1, 1], values: steps.map { Float(value($0)) })
     }
     var xn = try x0 * perSample { schedule.marginal($0).x0 } + x1 * perSample { schedule.marginal($0).x1 }
-    if !otODE { xn = try xn + Tensor.normal(xn.shape, using: &rng) * perSample { schedule.marginal($0).std } }
+    if let noise { xn = try xn + noise * perSample { schedule.marginal($0).std } }
     let label = try (xn - x0) / perSample { schedule.sigmaForward[$0] }
     var prediction = try predict(xn, steps: steps, x1: x1, using: &rng)
     var target = label
@@ -107,8 +115,7 @@ public final class ImageToImageBridge: TrainingMethod {
       prediction = try prediction * m
       target = try label * m
     }
-    let loss = try mseLoss(prediction, target)
-    return StepLosses(total: loss, scalars: ["loss_mse": Double(loss.item)])
+    return try mseLoss(prediction, target)
   }
 
   public func restoration(_ options: RestorationOptions) throws -> ImageRestoration {
