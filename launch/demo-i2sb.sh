@@ -3,11 +3,11 @@
 # (issue 11): builds SR shards from the photos in Debian's python3-skimage (sr4:pool: 4×4 block
 # means, nearest-neighbour upsampling), trains `i2sb` and `cond-ddpm` with
 # cluster/configs/sr4-demo.yaml plus i2sb-demo.yaml / cond-ddpm-demo.yaml (same network size,
-# data and steps), scores both with `noiseda eval` (EMA weights, seed 0) at NFE 1, 2, 5, 10 and
+# data and steps; side by side, one rank and one thread each), scores both with `noiseda eval` (EMA weights, seed 0) at NFE 1, 2, 5, 10 and
 # 20 beside the degraded inputs' own score (`noiseda eval --inputs`), and writes OUT/report.md
 # with the table, a plot of PSNR against NFE (psnr-nfe.png) and the validation grids
 # (launch/demo-i2sb-report.py).
-# Usage: launch/demo-i2sb.sh [--quick] [--out DIR (default .build/demo-i2sb)] [--ranks 1|2]
+# Usage: launch/demo-i2sb.sh [--quick] [--out DIR (default .build/demo-i2sb)]
 #   --quick: a few steps on small crops and NFE 1, 2 (the end-to-end test in launch/test.sh).
 # NOISEDA=path/to/noiseda uses that binary and skips set-up.
 set -euo pipefail
@@ -15,13 +15,11 @@ cd "$(dirname "$0")/.."
 
 out=.build/demo-i2sb
 quick=0
-ranks=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1; shift ;;
     --out) out="$2"; shift 2 ;;
-    --ranks) ranks="$2"; shift 2 ;;
-    *) echo "demo-i2sb: unknown argument $1 (use --quick, --out DIR, --ranks N)" >&2; exit 2 ;;
+    *) echo "demo-i2sb: unknown argument $1 (use --quick, --out DIR)" >&2; exit 2 ;;
   esac
 done
 start=$(date +%s)
@@ -55,14 +53,23 @@ fi
 rm -rf "$out/runs"
 mkdir -p "$out/runs"
 printf 'method\tstart\tend\n' >"$out/runs/timing.tsv"
-for method in i2sb cond-ddpm; do
-  echo "demo-i2sb: training $method on $ranks rank(s)"
+# train METHOD: one run on one rank and one thread, its log in runs/METHOD.log, its times in timing.tsv.
+train() {
+  local began
   began=$(date +%s.%N)
-  NOISEDA="$NOISEDA" launch/train.sh -n "$ranks" -- --config cluster/configs/sr4-demo.yaml \
-    --config "cluster/configs/$method-demo.yaml" "${settings[@]}" >"$out/runs/$method.log" 2>&1 \
-    || { echo "demo-i2sb: training $method failed:"; tail -n 20 "$out/runs/$method.log"; exit 1; }
-  printf '%s\t%s\t%s\n' "$method" "$began" "$(date +%s.%N)" >>"$out/runs/timing.tsv"
-done
+  NOISEDA="$NOISEDA" launch/train.sh -n 1 -t 1 -- --config cluster/configs/sr4-demo.yaml \
+    --config "cluster/configs/$1-demo.yaml" "${settings[@]}" >"$out/runs/$1.log" 2>&1 || return 1
+  printf '%s\t%s\t%s\n' "$1" "$began" "$(date +%s.%N)" >>"$out/runs/timing.tsv"
+}
+echo "demo-i2sb: training i2sb and cond-ddpm side by side (logs in $out/runs)"
+train i2sb &
+bridge=$!
+train cond-ddpm &
+baseline=$!
+status=0
+wait "$bridge" || { echo "demo-i2sb: training i2sb failed:"; tail -n 20 "$out/runs/i2sb.log"; status=1; }
+wait "$baseline" || { echo "demo-i2sb: training cond-ddpm failed:"; tail -n 20 "$out/runs/cond-ddpm.log"; status=1; }
+[ "$status" -eq 0 ] || exit 1
 
 "$NOISEDA" eval --inputs --data "$data/val" --json "$out/runs/eval-inputs.json" >/dev/null
 for method in i2sb cond-ddpm; do
