@@ -17,16 +17,9 @@ struct Eval: ParsableCommand {
   var inputs = false
   @Option(help: "Validation shard folder (noiseda convert --kind val).")
   var data: String
-  @Flag(name: .customLong("no-ema"), help: "Score the raw weights instead of the EMA copy.")
-  var noEMA = false
   @Option(help: "JSON report path (default: eval.json beside the checkpoint, or in the shard folder with --inputs).")
   var json: String?
-  @Option(help: "Network evaluations (NFE) of a sampler method (default: the method's own, e.g. i2sb.nfe).")
-  var nfe: Int?
-  @Flag(name: .customLong("ot-ode"), help: "Sample without noise (I2SB's OT-ODE).")
-  var otODE = false
-  @Option(help: "Seed of a sampler's random draws.")
-  var seed: UInt64 = 0
+  @OptionGroup var sampling: SamplerOptions
 
   func validate() throws {
     guard (checkpoint == nil) == inputs else { throw ValidationError("give either --checkpoint or --inputs") }
@@ -35,16 +28,16 @@ struct Eval: ParsableCommand {
   func run() throws {
     let restoration: ImageRestoration, range: PixelRange, what: String, folder: URL
     if let checkpoint {
-      let saved = try SavedModel.load(checkpoint, ema: !noEMA)
+      let saved = try SavedModel.load(checkpoint, ema: !sampling.noEMA)
       if let warning = saved.emaWarning { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
-      restoration = try saved.method.restoration(RestorationOptions(steps: nfe, deterministic: otODE))
+      restoration = try saved.method.restoration(sampling.restoration)
       range = saved.pixelRange
       what = "step \(saved.step), \(saved.usedEMA ? "EMA" : "raw") weights"
       folder = URL(fileURLWithPath: checkpoint).deletingLastPathComponent()
     } else {
       (restoration, range, what, folder) = (IdentityRestoration(), .unit, "the degraded inputs", URL(fileURLWithPath: data))
     }
-    var rng = PhiloxRandom(seed: seed)
+    var rng = sampling.generator
     let result = try Validator(folder: data, range: range).run(restoration, using: &rng)
     for (i, q) in result.images.enumerated() {
       print(String(format: "image %3d  PSNR %6.2f dB  SSIM %.4f (RGB)   PSNR %6.2f dB  SSIM %.4f (Y)", i, q.psnrRGB, q.ssimRGB, q.psnrY, q.ssimY))

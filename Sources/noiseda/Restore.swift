@@ -17,25 +17,18 @@ struct Restore: ParsableCommand {
   var input: String
   @Option(help: "Output image (PNG/JPEG by extension) or folder (PNG files).")
   var output: String
-  @Flag(name: .customLong("no-ema"), help: "Use the raw weights instead of the EMA copy.")
-  var noEMA = false
   @Option(help: "Tile side for large images.")
   var tile: Int = 512
   @Option(help: "Overlap between tiles, blended linearly.")
   var overlap: Int = 64
-  @Option(help: "Network evaluations (NFE) of a sampler method (default: the method's own, e.g. i2sb.nfe).")
-  var nfe: Int?
-  @Flag(name: .customLong("ot-ode"), help: "Sample without noise (I2SB's OT-ODE).")
-  var otODE = false
-  @Option(help: "Seed of a sampler's random draws (the same seed restores the same output).")
-  var seed: UInt64 = 0
+  @OptionGroup var sampling: SamplerOptions
 
   func validate() throws {
     guard tile > 2 * overlap, overlap >= 0 else { throw ValidationError("--tile \(tile) must exceed twice --overlap \(overlap)") }
   }
 
   func run() throws {
-    let saved = try SavedModel.load(checkpoint, ema: !noEMA)
+    let saved = try SavedModel.load(checkpoint, ema: !sampling.noEMA)
     if let warning = saved.emaWarning { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
     let range = saved.pixelRange
     var isFolder: ObjCBool = false
@@ -52,8 +45,8 @@ struct Restore: ParsableCommand {
       pairs = [(input, output)]
     }
     let tiled = TiledRestoration(tile: tile, overlap: overlap)
-    let restoration = try saved.method.restoration(RestorationOptions(steps: nfe, deterministic: otODE))
-    var rng = PhiloxRandom(seed: seed)
+    let restoration = try saved.method.restoration(sampling.restoration)
+    var rng = sampling.generator
     for (source, destination) in pairs {
       let image = try ImageFile.read(source)
       let restored = try tiled.restore(Tensor(image: image, range: range), with: restoration, using: &rng)

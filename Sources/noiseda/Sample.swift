@@ -18,24 +18,17 @@ struct Sample: ParsableCommand {
   var count: Int = 4
   @Option(help: "Image height and width.")
   var size: Int = 64
-  @Option(help: "Network evaluations (NFE; default: the method's own).")
-  var nfe: Int?
-  @Flag(name: .customLong("ot-ode"), help: "Sample without noise (I2SB's OT-ODE).")
-  var otODE = false
-  @Option(help: "Seed of the random draws (the same seed draws the same images).")
-  var seed: UInt64 = 0
-  @Flag(name: .customLong("no-ema"), help: "Use the raw weights instead of the EMA copy.")
-  var noEMA = false
+  @OptionGroup var sampling: SamplerOptions
 
   func validate() throws {
     guard count >= 1, size >= 1 else { throw ValidationError("--count and --size must be at least 1") }
   }
 
   func run() throws {
-    let saved = try SavedModel.load(checkpoint, ema: !noEMA)
+    let saved = try SavedModel.load(checkpoint, ema: !sampling.noEMA)
     if let warning = saved.emaWarning { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
-    var rng = PhiloxRandom(seed: seed)
-    let images = try saved.samples(count: count, height: size, width: size, options: RestorationOptions(steps: nfe, deterministic: otODE), using: &rng)
+    var rng = sampling.generator
+    let images = try saved.samples(count: count, height: size, width: size, options: sampling.restoration, using: &rng)
     try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
     for (i, image) in images.enumerated() {
       let path = "\(output)/sample-\(i).png"

@@ -9,15 +9,7 @@ import Tensors
 @testable import Trainer
 import XCTest
 
-final class BridgeRunTests: XCTestCase {
-  var root: URL!
-
-  override func setUpWithError() throws {
-    root = FileManager.default.temporaryDirectory.appendingPathComponent("noiseda-i2sb-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-  }
-
-  override func tearDownWithError() throws { try? FileManager.default.removeItem(at: root) }
+final class BridgeRunTests: TemporaryFolderTestCase {
 
   func testI2SBTrainsValidatesThroughItsSamplerAndRestores() throws {
     let shards = try TinyShards.make(in: root.appendingPathComponent("shards"))

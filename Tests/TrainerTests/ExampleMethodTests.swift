@@ -12,15 +12,7 @@ import Tensors
 @testable import Trainer
 import XCTest
 
-final class ExampleMethodTests: XCTestCase {
-  var root: URL!
-
-  override func setUpWithError() throws {
-    root = FileManager.default.temporaryDirectory.appendingPathComponent("noiseda-examples-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-  }
-
-  override func tearDownWithError() throws { try? FileManager.default.removeItem(at: root) }
+final class ExampleMethodTests: TemporaryFolderTestCase {
 
   /// Parameters, Adam moments and gradients of one network, as arrays.
   struct State: Equatable {

@@ -8,15 +8,7 @@ import HDF5Files
 @testable import Trainer
 import XCTest
 
-final class FaultInjectionTests: XCTestCase {
-  var root: URL!
-
-  override func setUpWithError() throws {
-    root = FileManager.default.temporaryDirectory.appendingPathComponent("noiseda-faults-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-  }
-
-  override func tearDownWithError() throws { try? FileManager.default.removeItem(at: root) }
+final class FaultInjectionTests: TemporaryFolderTestCase {
 
   func run(_ extra: [String]) throws -> (TrainingRun, RunSummary, [[String: Any]]) {
     let shards = try TinyShards.make(in: root.appendingPathComponent("shards"))

@@ -9,15 +9,7 @@ import Layers
 @testable import Trainer
 import XCTest
 
-final class TrainingRunTests: XCTestCase {
-  var root: URL!
-
-  override func setUpWithError() throws {
-    root = FileManager.default.temporaryDirectory.appendingPathComponent("noiseda-train-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-  }
-
-  override func tearDownWithError() throws { try? FileManager.default.removeItem(at: root) }
+final class TrainingRunTests: TemporaryFolderTestCase {
 
   func config(method: String = "da", name: String = "run", steps: Int = 4) throws -> RunConfig {
     let shards = try TinyShards.make(in: root.appendingPathComponent("shards-\(name)"))

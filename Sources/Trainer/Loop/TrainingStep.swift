@@ -1,9 +1,10 @@
 // TrainingStep: one optimiser step of any method, phase by phase. For each phase: every role
 // outside it is frozen; the phase's gradients are zeroed, its loss built, and backward runs with
 // the phase's gradient buckets all-reduced as they become final (GradientReadiness); one small
-// all-reduce then carries [any rank non-finite, any rank asked to stop, the phase's scalars], so
-// every rank skips, stops or logs alike; unless skipped, the phase's roles are clipped, stepped
-// and handed to the method's post-step hook. After the last phase, rank 0's EMA copies follow.
+// all-reduce then agrees on non-finite values, stop requests and the phase's scalars
+// (RankAgreement), so every rank skips, stops or logs alike; unless skipped, the phase's roles
+// are clipped, stepped and handed to the method's post-step hook. After the last phase, rank 0's
+// EMA copies follow.
 // TrainingRun and StepBenchmark both run this, so a benchmark times exactly the trainer's step.
 import Comm
 import Methods
@@ -81,18 +82,16 @@ final class TrainingStep {
       let lossFinite = loss.item.isFinite
       let reduction = try plan.readiness.backward(loss, reducer: plan.reducer)
       outcome.commWaitSeconds += reduction.finishWaitSeconds
-      // [any rank bad, any rank asked to stop, then the phase's scalars summed over ranks].
-      let keys = scalars.keys.sorted()
-      var shared = [lossFinite && plan.networks.allSatisfy { $0.gradientsAreFinite() } ? 0 : 1, stopRequested ? 1 : 0]
-        + keys.map { scalars[$0]! }
-      try comm.allReduce(&shared, count: shared.count, op: .sum)
-      outcome.stopRequested = outcome.stopRequested || shared[1] > 0
-      if shared[0] > 0 {
+      let agreed = try RankAgreement.reduce(
+        nonFinite: !(lossFinite && plan.networks.allSatisfy { $0.gradientsAreFinite() }), stopRequested: stopRequested,
+        scalars: scalars, over: comm)
+      outcome.stopRequested = outcome.stopRequested || agreed.stopRequests > 0
+      if agreed.nonFiniteRanks > 0 {
         outcome.skipped = true
-        outcome.badRanks = shared[0]
+        outcome.badRanks = agreed.nonFiniteRanks
         return outcome
       }
-      for (k, key) in keys.enumerated() { outcome.scalars[key] = shared[2 + k] / Double(comm.size) }
+      for (key, sum) in agreed.scalarSums { outcome.scalars[key] = sum / Double(comm.size) }
       for network in plan.networks {
         if gradientClip > 0 { network.store.clipGradientNorm(maxNorm: gradientClip) }
         network.optimizer.step()
