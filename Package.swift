@@ -67,7 +67,7 @@ let package = Package(
     .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
     .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
     .testTarget(name: "LayersTests", dependencies: ["Layers", "Tensors", "HDF5Files"], exclude: ["Fixtures"]),
-    .testTarget(name: "MethodsTests", dependencies: ["Methods", "Layers", "Tensors"]),
+    .testTarget(name: "MethodsTests", dependencies: ["Methods", "Layers", "Tensors"], exclude: ["Fixtures"]),
     .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Comm", "Shards", "HDF5Files", "Layers", "Tensors"]),
     .testTarget(name: "CommTests", dependencies: ["Comm"]),
     .executableTarget(name: "CommCheck", dependencies: ["Comm", "Kernels"], path: "Tests/CommCheck"),

@@ -26,7 +26,7 @@ struct Convert: ParsableCommand {
   var input: String
   @Option(help: "Clean folder (paired-folders only).")
   var target: String?
-  @Option(help: "List file of gt/blur pairs (realblur only), relative to --input or absolute.")
+  @Option(help: "List file, relative to --input or absolute: gt/blur pairs (realblur), or the files to take (imagenet).")
   var list: String?
   @Option(help: "Shard kind: pairs|real|clean|val.")
   var kind: String
@@ -48,6 +48,8 @@ struct Convert: ParsableCommand {
   var seed: UInt64 = 0
   @Option(help: "zlib level 0-9 for image chunks (default: no compression).")
   var deflate: Int?
+  @Option(help: "Resize the shorter side to N (antialiased bilinear) and keep the centre N×N, before degrading and tiling (ImageNet-style, e.g. 256).")
+  var resize: Int?
 
   func validate() throws {
     guard DatasetLayout(rawValue: layout) != nil else {
@@ -82,6 +84,6 @@ struct Convert: ParsableCommand {
     ConversionOptions(
       layout: DatasetLayout(rawValue: layout)!, input: input, target: target, list: list, kind: ShardKind(rawValue: kind)!,
       task: task, tile: tile, stride: stride, small: SmallImagePolicy(rawValue: small)!, shardSize: shardSize, output: out,
-      degradation: try degrade.map(ConversionOptions.degradation(forOption:)), seed: seed, deflate: deflate)
+      degradation: try degrade.map(ConversionOptions.degradation(forOption:)), seed: seed, deflate: deflate, resize: resize)
   }
 }

@@ -49,7 +49,9 @@ final class ConverterTests: XCTestCase {
                  "gopro/train/GOPR0372_07_00/blur/000047.png", "gopro/train/GOPR0372_07_00/sharp/000047.png",
                  "gopro/train/GOPR0372_07_00/blur_gamma/000047.png",
                  "rain/train/Rain13K/input/1.jpg", "rain/train/Rain13K/target/1.jpg", "rain/train/Rain13K/target/2.jpg",
-                 "realblur/RealBlur-J/scene001/gt/gt_1.png", "realblur/RealBlur-J/scene001/blur/blur_1.png"] {
+                 "realblur/RealBlur-J/scene001/gt/gt_1.png", "realblur/RealBlur-J/scene001/blur/blur_1.png",
+                 "imagenet/train/n01440764/n01440764_10026.JPEG", "imagenet/train/n01443537/n01443537_1.JPEG",
+                 "imagenet/train/n01443537/readme.txt"] {
       try touch(file)
     }
     try "RealBlur-J/scene001/gt/gt_1.png RealBlur-J/scene001/blur/blur_1.png\n\nbroken-line\n"
@@ -73,6 +75,33 @@ final class ConverterTests: XCTestCase {
                                                clean: root.path("realblur/RealBlur-J/scene001/gt/gt_1.png"))])
     XCTAssertEqual(realblur.unmatched.count, 1)
     XCTAssertThrowsError(try DatasetLayout.realblur.items(root: root.path("realblur"), target: nil, list: nil, singleAreDegraded: false))
+
+    // ImageNet: every JPEG of the class folders, or only those a list names (a missing one reported).
+    let imagenet = try DatasetLayout.imagenet.items(root: root.path("imagenet/train"), target: nil, list: nil, singleAreDegraded: false)
+    XCTAssertEqual(imagenet.items.map(\.clean), [root.path("imagenet/train/n01440764/n01440764_10026.JPEG"),
+                                                 root.path("imagenet/train/n01443537/n01443537_1.JPEG")])
+    try "n01443537/n01443537_1.JPEG\nn01443537/n01443537_404.JPEG\n".write(toFile: root.path("subset.txt"), atomically: true, encoding: .utf8)
+    let subset = try DatasetLayout.imagenet.items(root: root.path("imagenet/train"), target: nil, list: root.path("subset.txt"), singleAreDegraded: false)
+    XCTAssertEqual(subset.items.map(\.clean), [root.path("imagenet/train/n01443537/n01443537_1.JPEG")])
+    XCTAssertEqual(subset.unmatched.map(\.path), [root.path("imagenet/train/n01443537/n01443537_404.JPEG")])
+  }
+
+  /// torchvision's Resize(N) + CenterCrop(N) as PIL computes it: a constant stays constant, the
+  /// output is N × N, and halving a picture with a pixel grid of 2×2 blocks keeps the blocks' values
+  /// (the triangle filter widened by 2 averages each block's four pixels and their neighbours
+  /// symmetrically, which on constant blocks of a smooth ramp gives the block's mean).
+  func testResizeCropFollowsTorchvision() {
+    let constant = ResizeCrop(side: 8).apply(FloatImage(width: 30, height: 20, pixels: [Float](repeating: 0.3, count: 30 * 20 * 3)))
+    XCTAssertEqual(constant.width, 8)
+    XCTAssertEqual(constant.height, 8)
+    XCTAssert(constant.pixels.allSatisfy { abs($0 - 0.3) < 1e-5 })
+    // A horizontal ramp v = x / 31 over 32 × 16 px, shorter side 16 → 8: 16 × 8, then the centre 8 × 8
+    // (columns 4…11 of the 16); PIL's bilinear at scale 2 is symmetric about (2i + 1), so output i
+    // holds the ramp's value there: (2i + 0.5) / 31 for the pixel centres 2i, 2i + 1.
+    var ramp = [Float]()
+    for _ in 0..<16 { for x in 0..<32 { ramp += [Float(x) / 31, 0, 0] } }
+    let out = ResizeCrop(side: 8).apply(FloatImage(width: 32, height: 16, pixels: ramp))
+    for i in 1..<7 { XCTAssertEqual(out.pixels[(3 * 8 + i) * 3], (2 * Float(i + 4) + 0.5) / 31, accuracy: 1e-5, "column \(i)") }
   }
 
   func testFolderWithOneBadFileConvertsTheRestAndReportsIt() throws {

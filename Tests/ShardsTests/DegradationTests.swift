@@ -2,6 +2,7 @@
 // keeps the mean, blur kernels are normalised and convolve like the textbook sum, rain only
 // brightens, 4× super-resolution averages blocks, names parse and bad names get the list of
 // valid ones.
+import Foundation
 @testable import Shards
 import Tensors
 import XCTest
@@ -199,7 +200,7 @@ final class DegradationTests: XCTestCase {
   }
 
   func testNamesParseAndBadNamesListTheValidOnes() throws {
-    for name in ["awgn:25", "awgn:0-75", "camera", "rain", "blur:gaussian", "blur:box", "blur:motion", "jpeg:90", "jpeg:70-95", "sr4:pool"] {
+    for name in ["awgn:25", "awgn:0-75", "camera", "rain", "blur:gaussian", "blur:box", "blur:motion", "jpeg:90", "jpeg:70-95", "sr4:pool", "sr4:bicubic", "blur:i2sb-uniform", "blur:i2sb-gauss", "inpaint:center"] {
       XCTAssertEqual(try degradation(named: name).name, name)
     }
     XCTAssertEqual((try degradation(named: "awgn:0-75") as? AWGN)?.sigma, 0...75)
@@ -227,5 +228,46 @@ final class DegradationTests: XCTestCase {
       }
     }
     XCTAssertEqual(out.pixels.reduce(0, +), clean.pixels.reduce(0, +), accuracy: 1e-3)
+  }
+
+  /// The bicubic filter is normalised with symmetric padding: a constant image stays constant;
+  /// each 4×4 block of the output is one value (nearest-neighbour upsampling).
+  func testBicubicSuperResolutionKeepsConstantsAndUpsamplesByBlocks() {
+    var rng = PhiloxRandom(seed: 1)
+    let constant = SuperResolution(factor: 4, filter: .bicubic).apply(flat(0.4, width: 12, height: 8), using: &rng)
+    XCTAssert(constant.pixels.allSatisfy { abs($0 - 0.4) < 1e-5 }, "\(constant.pixels.prefix(6))")
+    let out = SuperResolution(factor: 4, filter: .bicubic).apply(gradient(width: 12, height: 8), using: &rng)
+    for y in 0..<8 {
+      for x in 0..<12 {
+        XCTAssertEqual(out.pixels[(y * 12 + x) * 3], out.pixels[((y / 4 * 4) * 12 + x / 4 * 4) * 3])
+      }
+    }
+  }
+
+  /// I2SB's fixed blurs build their 1-D matrices as the authors do: taps c − k/2 … c + k/2 − 1 with
+  /// zero padding, so in the interior of a constant image the uniform box keeps (8/9)² of it and
+  /// the 5-tap Gaussian the share of its first four taps, squared; at a corner less.
+  func testFixedBlursFollowTheAuthorsTapRange() {
+    var rng = PhiloxRandom(seed: 1)
+    let uniform = FixedBlur(.uniform).apply(flat(1, width: 20, height: 20), using: &rng)
+    XCTAssertEqual(uniform.pixels[(10 * 20 + 10) * 3], 64.0 / 81, accuracy: 1e-5)
+    XCTAssertLessThan(uniform.pixels[0], 0.5)
+    let taps = (-2...2).map { Foundation.exp(-0.5 * pow(Double($0) / 10, 2)) }
+    let share = Float(taps.prefix(4).reduce(0, +) / taps.reduce(0, +))
+    let gauss = FixedBlur(.gauss).apply(flat(1, width: 20, height: 20), using: &rng)
+    XCTAssertEqual(gauss.pixels[(10 * 20 + 10) * 3], share * share, accuracy: 1e-5)
+  }
+
+  /// Centre-box inpainting paints rows and columns h/4 ..< 3h/4 white and leaves the rest.
+  func testCenterBoxInpaintingWhitensTheMiddle() {
+    var rng = PhiloxRandom(seed: 1)
+    let clean = gradient(width: 12, height: 8)
+    let out = CenterBoxInpainting().apply(clean, using: &rng)
+    for y in 0..<8 {
+      for x in 0..<12 {
+        let inside = (2..<6).contains(y) && (3..<9).contains(x)
+        XCTAssertEqual(out.pixels[(y * 12 + x) * 3 + 1], inside ? 1 : clean.pixels[(y * 12 + x) * 3 + 1])
+      }
+    }
   }
 }

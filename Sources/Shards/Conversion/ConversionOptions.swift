@@ -39,10 +39,13 @@ public struct ConversionOptions: Sendable {
   public var seed: UInt64
   /// zlib level for image chunks, or nil.
   public var deflate: Int?
+  /// Shorter side resized to this, then the centre square kept (ResizeCrop), before degrading
+  /// and tiling; nil: images as they are.
+  public var resize: Int?
 
   public init(layout: DatasetLayout, input: String, target: String? = nil, list: String? = nil, kind: ShardKind, task: String,
               tile: Int = 256, stride: Int? = nil, small: SmallImagePolicy = .reflect, shardSize: Int = 1000, output: String,
-              degradation: Degradation? = nil, seed: UInt64 = 0, deflate: Int? = nil) {
+              degradation: Degradation? = nil, seed: UInt64 = 0, deflate: Int? = nil, resize: Int? = nil) {
     self.layout = layout
     self.input = input
     self.target = target
@@ -57,6 +60,7 @@ public struct ConversionOptions: Sendable {
     self.degradation = degradation
     self.seed = seed
     self.deflate = deflate
+    self.resize = resize
   }
 
   /// Whether shards store a degraded `input` (clean-only `pairs` get theirs on the fly).
@@ -79,6 +83,7 @@ public struct ConversionOptions: Sendable {
     }
     if shardSize < 1 { throw ConversionError.invalidOption("--shard-size must be at least 1") }
     if let deflate, !(0...9).contains(deflate) { throw ConversionError.invalidOption("--deflate \(deflate) must be 0...9") }
+    if let resize, resize < 1 { throw ConversionError.invalidOption("--resize \(resize) must be a positive side in pixels") }
     if degradation != nil && layout.isPaired {
       throw ConversionError.invalidOption("--degrade would replace the degraded images of --layout \(layout.rawValue); drop one of them")
     }
@@ -89,7 +94,7 @@ public struct ConversionOptions: Sendable {
       throw ConversionError.invalidOption("--kind val needs ground truth: a paired --layout, or --degrade NAME to make the degraded half")
     }
     if target != nil && layout != .pairedFolders { throw ConversionError.invalidOption("--target is only for --layout paired-folders") }
-    if list != nil && layout != .realblur { throw ConversionError.invalidOption("--list is only for --layout realblur") }
+    if list != nil && ![.realblur, .imagenet].contains(layout) { throw ConversionError.invalidOption("--list is only for --layout realblur and imagenet") }
   }
 
   /// A string that changes whenever the shards this run writes would change (for re-runs).
@@ -101,6 +106,7 @@ public struct ConversionOptions: Sendable {
       "layout=\(layout.rawValue)", "kind=\(kind.rawValue)", "task=\(task)", "tile=\(kind.isTiled ? tile : 0)",
       "stride=\(kind.isTiled ? stride : 0)", "small=\(small.rawValue)", "shard-size=\(shardSize)",
       "degrade=\(degradation?.name ?? "none")", "seed=\(seed)", "deflate=\(deflate.map(String.init) ?? "none")",
+      "resize=\(resize.map(String.init) ?? "none")",
       "rank=\(rank)/\(worldSize)", "items=\(items.count):\(listDigest)",
     ]
     return parts.joined(separator: " ")

@@ -167,6 +167,11 @@ public final class Converter {
     if let degraded, let clean, degraded.width != clean.width || degraded.height != clean.height {
       throw SkipReason(text: "degraded \(degraded.width)×\(degraded.height) and clean \(clean.width)×\(clean.height) differ in size")
     }
+    if let side = options.resize {
+      let crop = ResizeCrop(side: side)
+      degraded = degraded.map { crop.apply(FloatImage($0)).quantized() }
+      clean = clean.map { crop.apply(FloatImage($0)).quantized() }
+    }
     if let degradation = options.degradation, let clean {
       var rng = PhiloxRandom(seed: options.seed, stream: UInt64(stream))
       degraded = degradation.apply(FloatImage(clean), using: &rng).quantized()

@@ -41,11 +41,14 @@ public enum DatasetLayout: String, CaseIterable, Sendable {
   case realblur
   /// MS-COCO: a folder of JPEGs (clean).
   case coco
+  /// ImageNet (ILSVRC2012): class folders of JPEGs (clean); with `--list`, only the files it
+  /// names, one path relative to the root per line (e.g. I2SB's 10k validation subset).
+  case imagenet
 
   /// Whether the layout gives degraded/clean pairs (else single images).
   public var isPaired: Bool {
     switch self {
-    case .folder, .div2k, .flickr2k, .coco: return false
+    case .folder, .div2k, .flickr2k, .coco, .imagenet: return false
     case .pairedFolders, .sidd, .rain13k, .spa, .gopro, .realblur: return true
     }
   }
@@ -85,6 +88,18 @@ public enum DatasetLayout: String, CaseIterable, Sendable {
       return try pairSiblingFolders(under: root, degradedName: "input", cleanName: "target")
     case .gopro:
       return try pairSiblingFolders(under: root, degradedName: "blur", cleanName: "sharp")
+    case .imagenet:
+      let files = try imageFiles(under: root, extensions: ["jpeg", "jpg", "png"])
+      let item = { (file: String) in singleAreDegraded ? SourceItem(degraded: file, clean: nil) : SourceItem(degraded: nil, clean: file) }
+      guard let list else { return (files.map(item), []) }
+      let available = Set(files)
+      var items: [SourceItem] = []
+      var unmatched: [SkippedSource] = []
+      for line in try listLines(list, root: root) {
+        let path = URL(fileURLWithPath: root).appendingPathComponent(line).standardizedFileURL.path
+        if available.contains(path) { items.append(item(path)) } else { unmatched.append(SkippedSource(path: path, reason: "listed in \(list) but not found")) }
+      }
+      return (items, unmatched)
     case .realblur:
       guard let list else { throw ConversionError.invalidOption("--layout realblur needs --list, e.g. RealBlur_J_train_list.txt") }
       let listPath = list.hasPrefix("/") ? list : URL(fileURLWithPath: root).appendingPathComponent(list).path
@@ -106,6 +121,15 @@ public enum DatasetLayout: String, CaseIterable, Sendable {
       return (items, unmatched)
     }
   }
+}
+
+/// The non-empty lines of a list file (relative to `root` or absolute).
+func listLines(_ list: String, root: String) throws -> [String] {
+  let path = list.hasPrefix("/") ? list : URL(fileURLWithPath: root).appendingPathComponent(list).path
+  guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+    throw ConversionError.invalidOption("cannot read the list file \(path)")
+  }
+  return text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
 }
 
 /// Image files (by extension, case-insensitive) anywhere below `root`, sorted by path.

@@ -7,10 +7,11 @@ public struct DegradationError: Error, CustomStringConvertible, Equatable {
 }
 
 /// The names `degradation(named:)` accepts, as shown in its error.
-public let degradationNames = "awgn:SIGMA, awgn:LO-HI (σ on 0-255), camera, rain, blur:gaussian, blur:box, blur:motion, jpeg:Q, jpeg:LO-HI, sr4:pool"
+public let degradationNames = "awgn:SIGMA, awgn:LO-HI (σ on 0-255), camera, rain, blur:gaussian, blur:box, blur:motion, jpeg:Q, jpeg:LO-HI, sr4:pool, sr4:bicubic, blur:i2sb-uniform, blur:i2sb-gauss, inpaint:center"
 
 /// The degradation spelled `name`: `awgn:25`, `awgn:0-75`, `camera`, `rain`, `blur:gaussian`,
-/// `blur:box`, `blur:motion`, `jpeg:90`, `jpeg:70-95`, `sr4:pool` (I2SB's 4× super-resolution).
+/// `blur:box`, `blur:motion`, `jpeg:90`, `jpeg:70-95`, `sr4:pool`, `sr4:bicubic` (I2SB's 4×
+/// super-resolution), `blur:i2sb-uniform`, `blur:i2sb-gauss` (I2SB's fixed blurs), `inpaint:center`.
 public func degradation(named name: String) throws -> Degradation {
   let unknown = DegradationError(description: "unknown degradation '\(name)'; valid: \(degradationNames)")
   let parts = name.split(separator: ":", maxSplits: 1).map(String.init)
@@ -20,7 +21,11 @@ public func degradation(named name: String) throws -> Degradation {
   case ("blur", "gaussian"): return Blur.gaussian
   case ("blur", "box"): return Blur.box
   case ("blur", "motion"): return Blur.motion
-  case ("sr4", "pool"): return SuperResolution(factor: 4)
+  case ("sr4", "pool"): return SuperResolution(factor: 4, filter: .pool)
+  case ("sr4", "bicubic"): return SuperResolution(factor: 4, filter: .bicubic)
+  case ("blur", "i2sb-uniform"): return FixedBlur(.uniform)
+  case ("blur", "i2sb-gauss"): return FixedBlur(.gauss)
+  case ("inpaint", "center"): return CenterBoxInpainting()
   case ("awgn", let arg?):
     guard let range = parseRange(arg, Float.init), range.lowerBound >= 0 else { throw unknown }
     return AWGN(sigma: range)
