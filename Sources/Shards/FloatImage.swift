@@ -22,4 +22,22 @@ public struct FloatImage: Equatable, Sendable {
   public func quantized() -> RGBImage {
     RGBImage(width: width, height: height, pixels: pixels.map { UInt8((min(max($0, 0), 1) * 255).rounded()) })
   }
+
+  /// A `side × side` CHW plane triple in `range` (a loader's crop) as [0, 1] HWC.
+  init(planar source: UnsafePointer<Float>, side: Int, range: PixelRange) {
+    let plane = side * side, offset = range.bounds.lowerBound, spread = range.spread
+    var pixels = [Float](repeating: 0, count: 3 * plane)
+    for i in 0..<plane {
+      for c in 0..<3 { pixels[3 * i + c] = (source[c * plane + i] - offset) / spread }
+    }
+    self.init(width: side, height: side, pixels: pixels)
+  }
+
+  /// Writes the image as CHW planes in `range`, unquantised (the inverse of `init(planar:)`).
+  func writePlanar(to destination: UnsafeMutablePointer<Float>, range: PixelRange) {
+    let plane = width * height, offset = range.bounds.lowerBound, spread = range.spread
+    for i in 0..<plane {
+      for c in 0..<3 { destination[c * plane + i] = pixels[3 * i + c] * spread + offset }
+    }
+  }
 }

@@ -172,6 +172,34 @@ final class LoaderTests: XCTestCase {
     XCTAssertEqual(LoaderKind.pairs(from: clean), .noisyPairs(sigma: 0...75))
     XCTAssertEqual(LoaderKind.pairs(from: clean, noiseSigma: 15...15), .noisyPairs(sigma: 15...15))
     XCTAssertEqual(LoaderKind.pairs(from: paired), .pairs)
+    XCTAssertEqual(LoaderKind.pairs(from: clean, degradation: "sr4:pool"), .degradedPairs(degradation: "sr4:pool"))
+    XCTAssertEqual(LoaderKind.pairs(from: paired, degradation: "sr4:pool"), .pairs)
+  }
+
+  /// A named degradation on the fly: each input is that degradation of its own (augmented) clean
+  /// crop, unquantised, in the loader's range; an unknown name is an error at set-up.
+  func testDegradedPairsDegradeEachCleanCrop() throws {
+    let clean = InMemoryTiles.random(count: 4, width: 16, height: 16, input: false, target: true)
+    let loader = try BatchLoader(source: clean, kind: .degradedPairs(degradation: "sr4:pool"), name: "sr", seed: 2,
+                                 options: LoaderOptions(batchSize: 3, patch: 8, range: .symmetric))
+    let batch = try loader.next()
+    let input = try XCTUnwrap(batch.input), target = try XCTUnwrap(batch.target)
+    var rng = PhiloxRandom(seed: 0)
+    for i in 0..<3 {
+      var crop = [Float]()
+      for y in 0..<8 { for x in 0..<8 { for c in 0..<3 { crop.append((target.data[i * 192 + c * 64 + y * 8 + x] + 1) / 2) } } }
+      let expected = SuperResolution(factor: 4).apply(FloatImage(width: 8, height: 8, pixels: crop), using: &rng)
+      for y in 0..<8 {
+        for x in 0..<8 {
+          for c in 0..<3 {
+            XCTAssertEqual(input.data[i * 192 + c * 64 + y * 8 + x], expected.pixels[(y * 8 + x) * 3 + c] * 2 - 1, accuracy: 1e-5)
+          }
+        }
+      }
+    }
+    XCTAssertThrowsError(try BatchLoader(source: clean, kind: .degradedPairs(degradation: "snow"), name: "sr", seed: 2)) { error in
+      XCTAssert("\(error)".contains("unknown degradation 'snow'"), "\(error)")
+    }
   }
 
   func testBadSetupsAreErrors() {

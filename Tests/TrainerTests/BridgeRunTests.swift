@@ -1,6 +1,7 @@
 // BridgeRunTests: I2SB through the trainer on tiny shards — it trains (finite MSE, the bridge's
 // weights move), validates through its sampler at i2sb.nfe, checkpoints the `bridge` role with its
-// EMA, and restores from the checkpoint reproducibly per seed; its AdamW follows the StepLR decay.
+// EMA, and restores from the checkpoint reproducibly per seed; its AdamW follows the StepLR decay;
+// its pairs come from clean shards degraded by the loader (data.degrade: sr4:pool).
 import Comm
 import Foundation
 import HDF5Files
@@ -15,7 +16,7 @@ final class BridgeRunTests: TemporaryFolderTestCase {
     let shards = try TinyShards.make(in: root.appendingPathComponent("shards"))
     let config = try RunConfig.load(paths: [], overrides: [
       "run.out_dir=\(root.path)/runs", "run.name=i2sb", "method.name=i2sb", "method.task=sr4", "i2sb.network=diffusion-tiny",
-      "i2sb.nfe=2", "i2sb.lr_step=2", "i2sb.lr_gamma=0.5", "data.pairs=\(shards.pairs)", "data.val=\(shards.val)",
+      "i2sb.nfe=2", "i2sb.lr_step=2", "i2sb.lr_gamma=0.5", "data.pairs=\(shards.pairs)", "data.degrade=sr4:pool", "data.val=\(shards.val)",
       "data.patch=16", "data.batch=2", "train.steps=4", "train.checkpoint_every=2", "train.val_every=4", "optim.lr=1e-3",
       "ema.decay=0.5",
     ])

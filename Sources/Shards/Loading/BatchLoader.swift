@@ -1,6 +1,6 @@
 // BatchLoader: one rank's stream of training batches of one data kind — sample indices from the
 // DistributedSampler, images from a TileSource, then crop, dihedral transform, float conversion
-// and (for denoising pairs stored clean) on-the-fly AWGN. Every random choice of a sample comes
+// and, for pairs stored clean, an on-the-fly degradation of the crop (AWGN by default). Every random choice of a sample comes
 // from a stream derived from (seed, rank, loader name, epoch, position), so a cursor restores it.
 import Dispatch
 import Tensors
@@ -16,11 +16,16 @@ public enum LoaderKind: Equatable, Sendable {
   /// Denoising pairs from clean images: input = target + N(0, σ²) added after augmentation, one
   /// σ per image uniform in `sigma` (0–255 scale, algorithms.md §1.1 uses 0...75), no clipping.
   case noisyPairs(sigma: ClosedRange<Float>)
+  /// Pairs from clean images: input = the degradation named (as `noiseda convert --degrade`
+  /// spells it) applied to the augmented crop in [0, 1], unquantised, e.g. `sr4:pool` for I2SB.
+  case degradedPairs(degradation: String)
 
   /// The kind for a source of training pairs: `.pairs` when it stores degraded inputs, else
-  /// `.noisyPairs(sigma:)` (denoising pairs stored clean; σ on the 0–255 scale).
-  public static func pairs(from source: TileSource, noiseSigma: ClosedRange<Float> = 0...75) -> LoaderKind {
-    source.hasInput ? .pairs : .noisyPairs(sigma: noiseSigma)
+  /// `.degradedPairs` when a degradation is named, else `.noisyPairs(sigma:)` (denoising pairs
+  /// stored clean; σ on the 0–255 scale).
+  public static func pairs(from source: TileSource, noiseSigma: ClosedRange<Float> = 0...75, degradation: String? = nil) -> LoaderKind {
+    if source.hasInput { return .pairs }
+    return degradation.map { .degradedPairs(degradation: $0) } ?? .noisyPairs(sigma: noiseSigma)
   }
 
   /// Whether the kind reads the stored degraded input / the stored clean target.
@@ -94,6 +99,13 @@ public final class BatchLoader {
     if case .noisyPairs(let sigma) = kind, sigma.lowerBound < 0 {
       throw LoaderError("loader '\(name)': noise σ range \(sigma) must not be negative")
     }
+    if case .degradedPairs(let degradationName) = kind {
+      do {
+        _ = try degradation(named: degradationName)
+      } catch {
+        throw LoaderError("loader '\(name)': \(error)")
+      }
+    }
     guard cursor.epoch >= 0, cursor.position >= 0 else {
       throw LoaderError("loader '\(name)': cursor \(cursor) is negative; the checkpoint is damaged")
     }
@@ -122,7 +134,8 @@ public final class BatchLoader {
     // Reads stay on this thread (HDF5 serialises them anyway); cropping and conversion fan out.
     let samples = try picks.map { try readSample($0.index) }
     let noise: AWGN? = if case .noisyPairs(let sigma) = kind { AWGN(sigma: sigma) } else { nil }
-    let input = kind.readsInput || noise != nil ? Tensor(uninitialized: [b, 3, p, p]) : nil
+    let onTheFly: Degradation? = if case .degradedPairs(let name) = kind { try degradation(named: name) } else { nil }
+    let input = kind.readsInput || noise != nil || onTheFly != nil ? Tensor(uninitialized: [b, 3, p, p]) : nil
     let target = kind.readsTarget ? Tensor(uninitialized: [b, 3, p, p]) : nil
     let inputData = input?.data, targetData = target?.data
     let sigmas = UnsafeMutableBufferPointer<Float>.allocate(capacity: b)
@@ -142,6 +155,10 @@ public final class BatchLoader {
         sigmas[i] = sigma
         (inputData + i * plane).update(from: targetData + i * plane, count: plane)
         AWGN.addNoise(inputData + i * plane, count: plane, sigma: sigma * options.range.spread, using: &rng)
+      }
+      if let onTheFly, let inputData, let targetData {
+        let crop = FloatImage(planar: targetData + i * plane, side: p, range: options.range)
+        onTheFly.apply(crop, using: &rng).writePlanar(to: inputData + i * plane, range: options.range)
       }
     }
     cursor = position

@@ -33,6 +33,7 @@ public enum ConfigSchema {
     ConfigKey(name: "data.patch", defaultValue: .int(128), help: "training crop size"),
     ConfigKey(name: "data.batch", defaultValue: .int(8), help: "images per rank per step (global batch = batch × ranks)"),
     ConfigKey(name: "data.sigma_range", defaultValue: .doubles([0, 75]), help: "AWGN σ range on the 0–255 scale, for pairs stored clean only"),
+    ConfigKey(name: "data.degrade", defaultValue: .string(""), help: "for pairs stored clean only: a degradation applied to each training crop on the fly instead of AWGN, spelled as noiseda convert --degrade (e.g. sr4:pool, jpeg:10, blur:i2sb-gauss)"),
     ConfigKey(name: "data.augment", defaultValue: .bool(true), help: "random dihedral transform per training crop (false: identity; with tiles the size of data.patch the crops are then rank-independent, so N ranks × batch B see what 1 rank × batch N·B sees)"),
     ConfigKey(name: "data.prefetch", defaultValue: .int(2), help: "batches prepared ahead by the loader thread"),
 

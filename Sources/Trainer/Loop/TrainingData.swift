@@ -34,7 +34,8 @@ public final class TrainingData {
         guard sigma.count == 2, sigma[0] >= 0, sigma[0] <= sigma[1] else {
           throw ConfigError(description: "data.sigma_range = \(sigma) must be [lo, hi] with 0 ≤ lo ≤ hi (0–255 scale)")
         }
-        loaderKind = LoaderKind.pairs(from: source, noiseSigma: Float(sigma[0])...Float(sigma[1]))
+        let degrade = settings.string("data.degrade")
+        loaderKind = LoaderKind.pairs(from: source, noiseSigma: Float(sigma[0])...Float(sigma[1]), degradation: degrade.isEmpty ? nil : degrade)
       case .real: loaderKind = .real
       case .clean: loaderKind = .clean
       }
