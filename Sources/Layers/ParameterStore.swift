@@ -129,3 +129,23 @@ public final class ParameterStore {
     return entries.map { e in (e.name, Tensor(viewing: buffer.pointer + e.offset, shape: e.shape, owner: buffer)) }
   }
 }
+
+extension ParameterStore {
+  /// Copies `tensors` into the parameters by name, strictly, as PyTorch's
+  /// `load_state_dict(strict=True)`: every parameter must be there with its shape, and no other
+  /// tensor may be. `source` names the file in errors.
+  public func load(_ tensors: [String: Tensor], strictlyFrom source: String) throws {
+    let views = namedViews(of: values)
+    let names = Set(views.map(\.0))
+    if let extra = tensors.keys.sorted().first(where: { !names.contains($0) }) {
+      throw LayersError.weightFile(path: source, reason: "holds '\(extra)', which the network has no parameter of")
+    }
+    for (name, view) in views {
+      guard let t = tensors[name] else { throw LayersError.weightFile(path: source, reason: "lacks parameter '\(name)'") }
+      guard t.shape == view.shape else {
+        throw LayersError.weightFile(path: source, reason: "'\(name)' has shape \(t.shape), the network's is \(view.shape)")
+      }
+      view.data.update(from: t.data, count: t.count)
+    }
+  }
+}

@@ -139,46 +139,20 @@ final class TorchCrossCheckTests: XCTestCase {
   ) throws -> [String: Tensor] {
     let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
       .appendingPathComponent(file).path
-    guard let data = FileManager.default.contents(atPath: path), data.count >= 8 else {
-      throw FixtureError(description: "cannot read \(path); \(Self.regenerate)")
-    }
-    // Safetensors.read skips `__metadata__`, so read the header's JSON here.
-    let length = Int(data.prefix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self).littleEndian })
-    guard length <= data.count - 8,
-      let header = try? JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + length))) as? [String: Any],
-      let metadata = header["__metadata__"] as? [String: String]
-    else { throw FixtureError(description: "\(file): no readable safetensors header with __metadata__; \(Self.regenerate)") }
-    guard metadata["format"] == Self.fixtureFormat, metadata["version"] == Self.fixtureVersion else {
+    let f = try SafetensorsFile(path, fix: Self.regenerate)
+    guard f.metadata["format"] == Self.fixtureFormat, f.metadata["version"] == Self.fixtureVersion else {
       throw FixtureError(
-        description: "\(file): format \(metadata["format"] ?? "none") version \(metadata["version"] ?? "none"), "
+        description: "\(file): format \(f.metadata["format"] ?? "none") version \(f.metadata["version"] ?? "none"), "
           + "this test reads \(Self.fixtureFormat) version \(Self.fixtureVersion); \(Self.regenerate)")
     }
-    guard metadata["network"] == network else {
-      throw FixtureError(description: "\(file): network \(metadata["network"] ?? "none"), expected \(network)")
+    guard f.metadata["network"] == network else {
+      throw FixtureError(description: "\(file): network \(f.metadata["network"] ?? "none"), expected \(network)")
     }
-    let stored = try JSONDecoder().decode(Config.self, from: Data((metadata["config"] ?? "").utf8))
+    let stored = try JSONDecoder().decode(Config.self, from: Data((f.metadata["config"] ?? "").utf8))
     guard stored == config else {
       throw FixtureError(description: "\(file): made for config \(stored), this test builds \(config); \(Self.regenerate)")
     }
-    return Dictionary(uniqueKeysWithValues: try Safetensors.read(path))
-  }
-
-  /// Copies `weights` into `module`'s parameters by name, strictly (as load_state_dict(strict=True)):
-  /// every parameter must be present with its shape, and no other tensor may be.
-  private func load(_ weights: [String: Tensor], into module: Module, file: String) throws {
-    let store = ParameterStore(module: module)
-    let views = store.namedViews(of: store.values)
-    let names = Set(views.map(\.0))
-    if let extra = weights.keys.sorted().first(where: { !names.contains($0) }) {
-      throw FixtureError(description: "\(file): unexpected tensor \(extra)")
-    }
-    for (name, view) in views {
-      guard let w = weights[name] else { throw FixtureError(description: "\(file): missing parameter \(name)") }
-      guard w.shape == view.shape else {
-        throw FixtureError(description: "\(file): \(name) has shape \(w.shape), NoiseDA's is \(view.shape)")
-      }
-      view.data.update(from: w.data, count: w.count)
-    }
+    return Dictionary(uniqueKeysWithValues: try f.names.map { ($0, try f.tensor($0)) })
   }
 
   /// Fails unless `ours` has `theirs`' shape and max |ours − theirs| ≤ fixtureTolerance ·
@@ -206,7 +180,7 @@ final class TorchCrossCheckTests: XCTestCase {
     let net = RestorerUNet(RestorerConfig(width: config.width, depth: config.depth))
     net.eval()
     let weights = try fixture("restorer.weights.safetensors", network: "RestorerUNet", config: config)
-    try load(weights, into: net, file: "restorer.weights.safetensors")
+    try ParameterStore(module: net).load(weights, strictlyFrom: "restorer.weights.safetensors")
     let io = try fixture("restorer.io.safetensors", network: "RestorerUNet", config: config)
     let x = try XCTUnwrap(io["input"]), expected = try XCTUnwrap(io["output"])
     XCTAssertEqual(x.shape, [2, 3, 24, 40])
@@ -229,7 +203,7 @@ final class TorchCrossCheckTests: XCTestCase {
     let net = DiffusionUNet(config)
     net.eval()
     let weights = try fixture("diffusion.weights.safetensors", network: "DiffusionUNet", config: stored)
-    try load(weights, into: net, file: "diffusion.weights.safetensors")
+    try ParameterStore(module: net).load(weights, strictlyFrom: "diffusion.weights.safetensors")
     let io = try fixture("diffusion.io.safetensors", network: "DiffusionUNet", config: stored)
     let x = try XCTUnwrap(io["input"]), gammas = try XCTUnwrap(io["gammas"]), expected = try XCTUnwrap(io["output"])
     XCTAssertEqual(x.shape, [2, 9, 8, 12])

@@ -87,84 +87,12 @@ final class BridgeCrossCheckTests: XCTestCase {
   private static let betaMax = 0.3
   private static let expectedSteps = (train: [37, 812], from: 812, to: 37)
 
-  /// One safetensors fixture: its metadata and its tensors (F32, BF16, F64, I64; Layers'
-  /// Safetensors reads F32 only, so the file is parsed here).
-  private struct Fixture {
-    let name: String
-    let metadata: [String: String]
-    let entries: [String: (dtype: String, shape: [Int], bytes: Data)]
-
-    init(_ file: String) throws {
-      name = file
-      let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
-        .appendingPathComponent(file).path
-      guard let data = FileManager.default.contents(atPath: path), data.count >= 8 else {
-        throw FixtureError(description: "cannot read \(path); \(BridgeCrossCheckTests.regenerate)")
-      }
-      let length = Int(data.prefix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self).littleEndian })
-      guard length <= data.count - 8,
-        let header = try? JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + length))) as? [String: Any],
-        let metadata = header["__metadata__"] as? [String: String]
-      else { throw FixtureError(description: "\(file): no readable safetensors header with __metadata__") }
-      self.metadata = metadata
-      var entries: [String: (dtype: String, shape: [Int], bytes: Data)] = [:]
-      for (key, value) in header where key != "__metadata__" {
-        guard let entry = value as? [String: Any], let dtype = entry["dtype"] as? String,
-          let shape = entry["shape"] as? [Int], let offsets = entry["data_offsets"] as? [Int], offsets.count == 2,
-          0 <= offsets[0], offsets[0] <= offsets[1], 8 + length + offsets[1] <= data.count
-        else { throw FixtureError(description: "\(file): bad header entry \(key)") }
-        let bytes = data.subdata(in: (8 + length + offsets[0])..<(8 + length + offsets[1]))
-        let width = ["F32": 4, "BF16": 2, "F64": 8, "I64": 8][dtype] ?? 0
-        guard width > 0, bytes.count == width * shape.reduce(1, *) else {
-          throw FixtureError(description: "\(file): \(key) is \(dtype) \(shape) in \(bytes.count) bytes")
-        }
-        entries[key] = (dtype, shape, bytes)
-      }
-      self.entries = entries
-    }
-
-    private func entry(_ key: String, _ dtypes: Set<String>) throws -> (dtype: String, shape: [Int], bytes: Data) {
-      guard let e = entries[key] else { throw FixtureError(description: "\(name): no tensor \(key); \(BridgeCrossCheckTests.regenerate)") }
-      guard dtypes.contains(e.dtype) else { throw FixtureError(description: "\(name): \(key) is \(e.dtype), expected \(dtypes)") }
-      return e
-    }
-
-    /// An F32 or BF16 tensor (BF16 widened exactly).
-    func tensor(_ key: String) throws -> Tensor {
-      let e = try entry(key, ["F32", "BF16"])
-      let values: [Float] = e.bytes.withUnsafeBytes { raw in
-        e.dtype == "F32"
-          ? (0..<raw.count / 4).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
-          : (0..<raw.count / 2).map {
-            Float(bitPattern: UInt32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self))) << 16)
-          }
-      }
-      return try Tensor(shape: e.shape, values: values)
-    }
-
-    /// An F64 tensor's values (row-major) and shape.
-    func doubles(_ key: String) throws -> (values: [Double], shape: [Int]) {
-      let e = try entry(key, ["F64"])
-      let values = e.bytes.withUnsafeBytes { raw in
-        (0..<raw.count / 8).map { Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self))) }
-      }
-      return (values, e.shape)
-    }
-
-    /// An I64 tensor's values (row-major) and shape.
-    func ints(_ key: String) throws -> (values: [Int], shape: [Int]) {
-      let e = try entry(key, ["I64"])
-      let values = e.bytes.withUnsafeBytes { raw in
-        (0..<raw.count / 8).map { Int(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * $0, as: Int64.self))) }
-      }
-      return (values, e.shape)
-    }
-  }
-
   /// Reads fixture `file` after checking its format, version and config against what this test
   /// builds (`method`'s network, β_max, the steps).
-  private func fixture(_ file: String, for method: ImageToImageBridge) throws -> Fixture {
-    let f = try Fixture(file)
+  private func fixture(_ file: String, for method: ImageToImageBridge) throws -> SafetensorsFile {
+    let f = try SafetensorsFile(
+      URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").appendingPathComponent(file).path,
+      fix: Self.regenerate)
     guard f.metadata["format"] == Self.fixtureFormat, f.metadata["version"] == Self.fixtureVersion else {
       throw FixtureError(
         description: "\(file): format \(f.metadata["format"] ?? "none") version \(f.metadata["version"] ?? "none"), "
@@ -194,20 +122,8 @@ final class BridgeCrossCheckTests: XCTestCase {
         ImageToImageBridge.configKeys, ["i2sb.network": .string("diffusion-tiny"), "i2sb.beta_max": .double(Self.betaMax)]))
     let file = "i2sb.weights.safetensors"
     let weights = try fixture(file, for: method)
-    let store = ParameterStore(module: method.network)
-    let views = store.namedViews(of: store.values)
-    let names = Set(views.map(\.0))
-    if let extra = weights.entries.keys.sorted().first(where: { !names.contains($0) }) {
-      throw FixtureError(description: "\(file): unexpected tensor \(extra)")
-    }
-    for (name, view) in views {
-      guard weights.entries[name] != nil else { throw FixtureError(description: "\(file): missing parameter \(name)") }
-      let w = try weights.tensor(name)
-      guard w.shape == view.shape else {
-        throw FixtureError(description: "\(file): \(name) has shape \(w.shape), NoiseDA's is \(view.shape)")
-      }
-      view.data.update(from: w.data, count: w.count)
-    }
+    try ParameterStore(module: method.network).load(
+      Dictionary(uniqueKeysWithValues: try weights.names.map { ($0, try weights.tensor($0)) }), strictlyFrom: file)
     return method
   }
 
@@ -258,7 +174,7 @@ final class BridgeCrossCheckTests: XCTestCase {
       ("mu_x0", { s.marginal($0).x0 }), ("mu_x1", { s.marginal($0).x1 }), ("std_sb", { s.marginal($0).std }),
     ]
     for (key, ours) in tables {
-      let theirs = try f.doubles(key)
+      let theirs = (values: try f.doubles(key), shape: f.entries[key]?.shape ?? [])
       XCTAssertEqual(theirs.shape, [s.steps], key)
       guard theirs.shape == [s.steps] else { continue }
       let w = worst((0..<s.steps).map { (ours($0), theirs.values[$0]) })
@@ -266,7 +182,9 @@ final class BridgeCrossCheckTests: XCTestCase {
       XCTAssertLessThanOrEqual(w.relative, Self.scheduleTolerance, "\(key) at n = \(w.index)")
     }
 
-    let pairs = try f.ints("posterior.pairs"), exact = try f.doubles("posterior.f64"), single = try f.tensor("posterior.f32")
+    let pairs = (values: try f.ints("posterior.pairs"), shape: f.entries["posterior.pairs"]?.shape ?? [])
+    let exact = (values: try f.doubles("posterior.f64"), shape: f.entries["posterior.f64"]?.shape ?? [])
+    let single = try f.tensor("posterior.f32")
     let count = pairs.values.count / 2
     XCTAssertEqual(pairs.shape, [count, 2])
     XCTAssertEqual(exact.shape, [count, 3])
@@ -308,7 +226,7 @@ final class BridgeCrossCheckTests: XCTestCase {
     XCTAssertFalse(lists.isEmpty)
     for key in lists {
       let nfe = try XCTUnwrap(Int(key.dropFirst("indices.nfe".count)))
-      XCTAssertEqual(s.stepIndices(nfe: nfe), try f.ints(key).values, key)
+      XCTAssertEqual(s.stepIndices(nfe: nfe), try f.ints(key), key)
     }
   }
 
@@ -319,7 +237,7 @@ final class BridgeCrossCheckTests: XCTestCase {
     let method = try loadedBridge()
     let io = try fixture("i2sb.io.safetensors", for: method)
     let t = try fixture("i2sb.schedule.safetensors", for: method).tensor("time_input")
-    let steps = try io.ints("train.steps").values
+    let steps = try io.ints("train.steps")
     XCTAssertEqual(steps, Self.expectedSteps.train)
     var rng = PhiloxRandom(seed: 1)  // dropout 0: draws nothing
     for tag in ["train", "train_ot"] {
@@ -337,7 +255,7 @@ final class BridgeCrossCheckTests: XCTestCase {
     let method = try loadedBridge()
     let io = try fixture("i2sb.io.safetensors", for: method)
     let x0 = try io.tensor("x0"), x1 = try io.tensor("x1"), noise = try io.tensor("train.noise")
-    let steps = try io.ints("train.steps").values
+    let steps = try io.ints("train.steps")
     XCTAssertEqual(steps, Self.expectedSteps.train)
     let mask = ImageToImageBridge.centerMask(like: x0)
     let theirMask = try io.tensor("mask")

@@ -12,15 +12,14 @@
 import argparse
 import json
 import os
-import struct
 import sys
 
 import torch
-from safetensors.torch import load_file
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from torch_diffusion import DiffusionUNet  # noqa: E402
 from torch_restorer import RestorationNet, restore  # noqa: E402
+from fixture_writer import save_file  # noqa: E402
 
 FORMAT = "noiseda-crosscheck-fixture"
 VERSION = "1"
@@ -49,28 +48,6 @@ def metadata(network, config, seed):
     return {"format": FORMAT, "version": VERSION, "network": network, "config": json.dumps(config, sort_keys=True),
             "seed": str(seed), "torch": torch.__version__,
             "generator": "Tests/reference/make_crosscheck_fixtures.py"}
-
-
-def save_file(tensors, path, metadata):
-    """Writes float32 `tensors` (in the given order) as safetensors with `metadata`.
-
-    Written here rather than with safetensors.torch.save_file, whose header order (of the
-    metadata in particular) changes from run to run: this way the same torch build writes the
-    same bytes, and a regenerated fixture shows up in git only if its contents changed.
-    """
-    header, blobs, offset = {"__metadata__": dict(sorted(metadata.items()))}, [], 0
-    for name, t in tensors.items():
-        data = t.detach().to(torch.float32).contiguous().numpy().astype("<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
-    back = load_file(path)  # the reference reader must read back exactly what was meant
-    assert set(back) == set(tensors), path
-    assert all(torch.equal(back[k], tensors[k].detach().to(torch.float32)) for k in tensors), path
 
 
 def main():

@@ -30,16 +30,15 @@
 import argparse
 import json
 import os
-import struct
 import sys
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from safetensors.torch import load_file
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from torch_diffusion import DiffusionUNet  # noqa: E402
+from fixture_writer import save_file  # noqa: E402
 
 FORMAT = "noiseda-i2sb-fixture"
 VERSION = "1"
@@ -160,36 +159,6 @@ def sampling_step(s, net, x, n, nprev, z):
     if z is not None and nprev > 0:
         out = out + std * z
     return out
-
-
-# ----- writing -----
-
-DTYPES = {torch.float32: ("F32", "<f4"), torch.float64: ("F64", "<f8"), torch.int64: ("I64", "<i8")}
-
-
-def save_file(tensors, path, metadata):
-    """Writes `tensors` (in the given order; float32, float64, int64 or bfloat16) as safetensors
-    with `metadata`. Written here rather than with safetensors.torch.save_file, whose header order
-    changes from run to run: the same torch build writes the same bytes."""
-    header, blobs, offset = {"__metadata__": dict(sorted(metadata.items()))}, [], 0
-    for name, t in tensors.items():
-        t = t.detach().contiguous()
-        if t.dtype == torch.bfloat16:
-            code, data = "BF16", t.view(torch.int16).numpy().astype("<i2").tobytes()
-        else:
-            code, np_type = DTYPES[t.dtype]
-            data = t.numpy().astype(np_type).tobytes()
-        header[name] = {"dtype": code, "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
-    back = load_file(path)  # the reference reader must read back exactly what was meant
-    assert list(back) and set(back) == set(tensors), path
-    for k, t in tensors.items():
-        assert back[k].dtype == t.dtype and torch.equal(back[k], t.detach()), (path, k)
 
 
 def main():
