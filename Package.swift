@@ -65,7 +65,7 @@ let package = Package(
       swiftSettings: cpuSettings),
 
     .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
-    .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+    .testTarget(name: "TensorsTests", dependencies: ["Tensors", "Kernels"]),
     .testTarget(name: "LayersTests", dependencies: ["Layers", "Tensors", "HDF5Files"], exclude: ["Fixtures"]),
     .testTarget(name: "MethodsTests", dependencies: ["Methods", "Layers", "Tensors"], exclude: ["Fixtures"]),
     .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Comm", "Shards", "HDF5Files", "Layers", "Tensors"]),

@@ -2,6 +2,7 @@
 // JAX generators). A value depends only on (key, counter), so a stream is reproducible from its
 // seed, independent of how many draws other streams or other ranks made, and its whole state is
 // three integers that a checkpoint stores.
+import Kernels
 
 /// One Philox4x32-10 stream. `key` selects the stream (seed ⊕ stream id); `counter` counts
 /// 128-bit blocks drawn so far; `lane` is the next unused 32-bit word of the current block.
@@ -105,12 +106,7 @@ public struct PhiloxRandom: RandomNumberGenerator, Equatable, Codable, Sendable 
   }
 
   /// SplitMix64 finaliser: spreads seeds and stream ids over all 64 bits.
-  static func mix(_ x: UInt64) -> UInt64 {
-    var z = x
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
+  static func mix(_ x: UInt64) -> UInt64 { SplitMix64.mix(x) }
 }
 
 /// The named streams of one rank of one run: `stream("crop")` on rank 2 of seed 7 is the same

@@ -2,20 +2,7 @@
 import Kernels
 import XCTest
 
-/// SplitMix64 (Steele, Lea and Flood 2014): a tiny seeded generator so the test draws the same
-/// matrices on every run and a failure reproduces. KernelsTests depends on Kernels only, so
-/// Tensors' PhiloxRandom is not available here.
-struct SplitMix64: RandomNumberGenerator {
-  private var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}
+// Matrices from Kernels' seeded SplitMix64: the same on every run, so a failure reproduces.
 
 final class GemmTests: XCTestCase {
   func testAllTransposeCasesMatchDoubleReference() {

@@ -1,6 +1,7 @@
 // ElementwiseMathTests: gradient checks and reference values for exp, log, sqrt, square, abs,
 // pow and clamp, including their edge values; the kink-avoiding input helper lives here.
 import Foundation
+import Kernels
 import Tensors
 import XCTest
 
@@ -10,7 +11,7 @@ func randomTensor(
   _ shape: [Int], in range: ClosedRange<Float> = -2...2, avoiding kinks: [Float], margin: Float = 0.05,
   seed: UInt64
 ) -> Tensor {
-  var rng = TestRNG(seed: seed)
+  var rng = SplitMix64(seed: seed)
   let n = shape.reduce(1, *)
   let values = (0..<n).map { _ -> Float in
     while true {

@@ -6,25 +6,14 @@
 // error ≈ ε_f32·|L|/h; for h = 1e-2 and outputs of order 1 both stay below ~1e-3 relative,
 // so `atol + rtol·|numeric|` with 2e-3 / 2e-2 separates a correct backward from a wrong one
 // (a wrong one is off by O(1)).
+import Kernels
 import Tensors
 import XCTest
 
-/// Deterministic generator for test data (SplitMix64).
-struct TestRNG: RandomNumberGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}
 
 /// A tensor of uniform values in `range`, seeded.
 func randomTensor(_ shape: [Int], in range: ClosedRange<Float> = -1...1, seed: UInt64) -> Tensor {
-  var rng = TestRNG(seed: seed)
+  var rng = SplitMix64(seed: seed)
   let n = shape.reduce(1, *)
   return try! Tensor(shape: shape, values: (0..<n).map { _ in Float.random(in: range, using: &rng) })
 }
@@ -51,7 +40,7 @@ func assertGradientsMatch(
       return s
     }
   }
-  var rng = TestRNG(seed: 7)
+  var rng = SplitMix64(seed: 7)
   for (k, x) in inputs.enumerated() {
     guard let grad = x.grad else {
       XCTFail("input \(k) received no gradient", file: file, line: line)
