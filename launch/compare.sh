@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # compare.sh: NoiseDA's training step against the PyTorch reference on this machine. For every
 # config of the grid (restorer unet-t/unet-s × patch 64/128 × batch 4/8 × 1/2 threads × vanilla/DA
-# step, diffusion-s) it runs `noiseda bench step` and Tests/reference/torch_reference/step_bench.py
+# step, diffusion-s; then the I2SB step, i2sb-cpu × patch 32/64 × batch 8 × 1/2 threads) it runs
+# `noiseda bench step` and Tests/reference/torch_reference/step_bench.py
 # in turn (the order alternating from run to run), RUNS times each, and prints per config the
 # median seconds per step of each and the median of the per-run throughput ratios
 # NoiseDA/PyTorch (> 1: NoiseDA is faster). Then 2 MPI ranks × 1 thread (batch B/2 each, same
@@ -89,6 +90,15 @@ for method in vanilla da; do
         done
       done
     done
+  done
+done
+# I2SB's step (i2sb-cpu, AdamW) at the demo's and twice the demo's patch.
+for patch in 32 64; do
+  for threads in 1 2; do
+    name=i2sb-p$patch-b8-t$threads
+    if [ -n "$only" ] && ! [[ $name =~ $only ]]; then continue; fi
+    echo "$(date -u +%T) $name (load $(cut -d' ' -f1 /proc/loadavg))" | tee -a "$log"
+    run_config "$name" i2sb unet-s "$patch" 8 "$threads"
   done
 done
 if [ "$mpi" = 1 ]; then

@@ -1,7 +1,8 @@
 # Interpreter: a venv with torch (docs/performance.md, "PyTorch reference": e.g. ~/.venvs/torch/bin/python).
 # PyTorch reference of one NoiseDA training step on random data, timed: the vanilla step
-# (Sources/Methods/VanillaRestoration.swift) or the Denoising-as-Adaptation step
-# (Sources/Methods/DenoisingAsAdaptation.swift), with Adam on every network. It does the same
+# (Sources/Methods/DenoisingAsAdaptation/VanillaRestoration.swift), the Denoising-as-Adaptation
+# step (.../DenoisingAsAdaptation.swift), with Adam on every network, or the I2SB step
+# (Sources/Methods/ImageBridge/ImageToImageBridge.swift: the bridge sample, label, MSE, AdamW). It does the same
 # work as `noiseda bench step`: the restorer runs once on the 2B concatenation of synthetic and
 # real inputs and the diffusion net once on the 2B concatenation of positive and negative
 # conditions (`--separate-passes` runs the released code's four passes instead). Prints
@@ -31,6 +32,30 @@ DIFFUSIONS = {
     "diffusion-b": dict(inner_channel=64, channel_mults=(1, 2, 4, 8)),
     "diffusion-paper": dict(inner_channel=64, channel_mults=(1, 2, 4, 8)),
 }
+# I2SB's bridge network presets (3 channels in and out, dropout 0).
+BRIDGES = {
+    "i2sb-cpu": dict(inner_channel=32, channel_mults=(1, 2, 2), res_blocks=1, attn_res=(), groups=8, middle_attention=False),
+}
+
+
+def bridge_coefficients(beta_max=0.3, steps=1000):
+    """(mu_x0, mu_x1, std_sb, std_fwd, t) of I2SB's symmetric schedule, float32 (algorithms.md §4.1-4.2)."""
+    b = torch.linspace(1e-4 ** 0.5, (beta_max / steps) ** 0.5, steps, dtype=torch.float64) ** 2
+    betas = torch.cat([b[: steps // 2], b[: steps // 2].flip(0)])
+    fwd, bwd = betas.cumsum(0), betas.flip(0).cumsum(0).flip(0)
+    mu_x0, mu_x1, var = bwd / (fwd + bwd), fwd / (fwd + bwd), fwd * bwd / (fwd + bwd)
+    t = torch.linspace(1e-4, 1, steps) * steps
+    return mu_x0.float(), mu_x1.float(), var.sqrt().float(), fwd.sqrt().float(), t
+
+
+def i2sb_loss(net, x0, x1, coefficients, generator):
+    """One I2SB training loss: n ~ U{0..999}, x_n from the bridge, label (x_n - x0)/sigma_n, MSE."""
+    mu_x0, mu_x1, std_sb, std_fwd, t = coefficients
+    n = torch.randint(0, 1000, (x0.shape[0],), generator=generator)
+    c = lambda v: v[n][:, None, None, None]  # noqa: E731
+    xn = c(mu_x0) * x0 + c(mu_x1) * x1 + c(std_sb) * torch.randn(x0.shape, generator=generator)
+    label = (xn - x0) / c(std_fwd)
+    return F.mse_loss(net(xn, t[n]), label)
 
 
 def charbonnier(pred, target, eps=1e-3):
@@ -89,7 +114,8 @@ def main():
     p = argparse.ArgumentParser(description="Time one NoiseDA training step in PyTorch on random data.")
     p.add_argument("--restorer", default="unet-s", choices=sorted(RESTORERS))
     p.add_argument("--diffusion", default="diffusion-s", choices=sorted(DIFFUSIONS))
-    p.add_argument("--method", default="da", choices=["vanilla", "da"])
+    p.add_argument("--method", default="da", choices=["vanilla", "da", "i2sb"])
+    p.add_argument("--bridge", default="i2sb-cpu", choices=sorted(BRIDGES), help="the i2sb network preset")
     p.add_argument("--patch", type=int, default=128)
     p.add_argument("--batch", type=int, default=8, help="images per kind (synthetic pairs; as many real images)")
     p.add_argument("--threads", type=int, default=2)
@@ -106,11 +132,16 @@ def main():
     generator = torch.Generator().manual_seed(a.seed)
     restorer = torch_restorer.RestorationNet(wf=RESTORERS[a.restorer])
     networks = [restorer]
-    diffusion = None
+    diffusion = bridge = None
     if a.method == "da":
         diffusion = torch_diffusion.DiffusionUNet(in_channel=9, dropout=0.2, **DIFFUSIONS[a.diffusion])
         networks.append(diffusion)
-    optimizers = [torch.optim.Adam(net.parameters(), lr=1e-4) for net in networks]
+    if a.method == "i2sb":
+        bridge = torch_diffusion.DiffusionUNet(in_channel=3, dropout=0, **BRIDGES[a.bridge])
+        networks = [bridge]
+        coefficients = bridge_coefficients()
+    optimizer = torch.optim.AdamW if a.method == "i2sb" else torch.optim.Adam
+    optimizers = [optimizer(net.parameters(), lr=1e-4, weight_decay=0) for net in networks]
     shape = (a.batch, 3, a.patch, a.patch)
     xs, ys, xr = torch.rand(shape), torch.rand(shape), torch.rand(shape)
 
@@ -119,6 +150,8 @@ def main():
             opt.zero_grad(set_to_none=True)
         if a.method == "vanilla":
             loss = charbonnier(xs + restorer(xs), ys)
+        elif a.method == "i2sb":
+            loss = i2sb_loss(bridge, ys, xs, coefficients, generator)
         else:
             loss = da_losses(restorer, diffusion, xs, ys, xr, generator, separate=a.separate_passes)
         loss.backward()
@@ -139,15 +172,16 @@ def main():
         rss.append(peak_rss_mib())
     seconds = statistics.median(times)
     result = {
-        "engine": "pytorch", "torch": torch.__version__, "restorer": a.restorer,
-        "diffusion": a.diffusion if a.method == "da" else None, "method": a.method, "patch": a.patch,
+        "engine": "pytorch", "torch": torch.__version__, "restorer": a.restorer if a.method != "i2sb" else None,
+        "diffusion": a.diffusion if a.method == "da" else None, "bridge": a.bridge if a.method == "i2sb" else None,
+        "method": a.method, "patch": a.patch,
         "batch": a.batch, "threads": a.threads, "ranks": 1, "steps": a.steps,
         "separate_passes": a.separate_passes, "seconds_per_step": seconds, "step_seconds": times,
         "cpu_seconds_per_step": statistics.median(cpu_times), "step_cpu_seconds": cpu_times,
         "images_per_second": a.batch / seconds, "peak_rss_mib": rss[-1], "peak_rss_mib_per_step": rss,
     }
-    print(f"pytorch {torch.__version__} {a.method} {a.restorer}"
-          + (f" + {a.diffusion}" if a.method == "da" else "")
+    nets = a.bridge if a.method == "i2sb" else a.restorer + (f" + {a.diffusion}" if a.method == "da" else "")
+    print(f"pytorch {torch.__version__} {a.method} {nets}"
           + f", patch {a.patch}, batch {a.batch}, threads {a.threads}: {seconds:.3f} s/step (median of {a.steps};"
           + f" {statistics.median(cpu_times):.3f} CPU s),"
           + f" {a.batch / seconds:.2f} images/s, peak RSS {rss[-1]:.0f} MiB")
