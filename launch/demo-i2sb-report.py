@@ -86,7 +86,7 @@ def main():
     report = f"""# I2SB against a conditional DDPM: 4× super-resolution on the demo photographs
 
 Produced by `launch/demo-i2sb.sh` (configs `cluster/configs/sr4-demo.yaml` + `i2sb-demo.yaml` /
-`cond-ddpm-demo.yaml`). Validation: 128-px tiles of two held-out photographs through `sr4:pool`,
+`cond-ddpm-demo.yaml`). Validation: the 128-px tiles of a held-out photograph through `sr4:pool`,
 scored by `noiseda eval` with EMA weights, sampler seed 0; "input" is `noiseda eval --inputs`.
 
 {table}
