@@ -8,7 +8,7 @@ struct NoiseDA: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "noiseda",
     abstract: "Train image-restoration networks that hold up on real-world photos (Denoising as Adaptation).",
-    subcommands: [Convert.self, Train.self, Eval.self, Restore.self, Sample.self, Export.self, Bench.self, Inspect.self])
+    subcommands: [Convert.self, Train.self, Eval.self, Restore.self, Sample.self, Solve.self, Export.self, Bench.self, Inspect.self])
 
   static func main() {
     BLASSetup.reexecWithBetterKernelsIfNeeded()

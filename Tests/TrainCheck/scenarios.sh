@@ -212,6 +212,14 @@ bridge() {
     "${check[@]}" same "$work/runs/i2sb-straight/step-000004.h5" "$work/runs/i2sb-resumed/step-000004.h5"
 }
 
+# 9. The ddpm prior (clean shards only): under mpirun -np 2 every rank holds bit-identical weights
+#    after each of 3 steps.
+prior() {
+  local method=(--set method.name=ddpm --set method.task=prior --set ddpm.network=diffusion-tiny --set "data.clean=$work/shards/clean")
+  train 2 prior --set train.steps=3 --set train.verify_every=1 &&
+    "${check[@]}" verified "$work/runs/prior/metrics.jsonl" 3
+}
+
 # scenario NAME CMD…: runs CMD (a function above), prints one ok/FAIL line with its log on failure.
 scenario() {
   local name=$1 start=$SECONDS
@@ -237,5 +245,6 @@ scenario nan-stops-run nan_stop
 scenario sigterm-checkpoint-resume sigterm
 scenario toy-adversarial-phases toy
 scenario i2sb-ranks-and-resume bridge
+scenario ddpm-prior-ranks prior
 echo "Multi-rank train checks: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -35,6 +35,12 @@ public enum ModelSpec: Equatable, Sendable {
 
 /// The registry of named architectures.
 public enum ModelPresets {
+  /// The small image-to-image U-Net of algorithms.md §6.3–6.4 (3 channels in and out; base 32,
+  /// mults [1, 2, 2], one ResBlock per level, no attention): I2SB's bridge and the DDPM prior.
+  static let imageToImageCPU = DiffusionConfig(
+    inChannels: 3, baseChannels: 32, channelMultipliers: [1, 2, 2], resBlocks: 1, attentionResolutions: [], dropout: 0,
+    groups: 8, middleAttention: false)
+
   /// Every preset, in display order.
   public static let all: [(name: String, spec: ModelSpec)] = [
     ("unet-t", .restorer(RestorerConfig(width: 32))),  // 2,141,475 parameters
@@ -54,13 +60,9 @@ public enum ModelPresets {
           groups: 8, middleAttention: false))
     ),
     // I2SB's bridge networks (algorithms.md §4.4, §6.3): 3 channels in and out (6 in with cond_x1).
-    (
-      "i2sb-cpu",
-      .diffusion(
-        DiffusionConfig(
-          inChannels: 3, baseChannels: 32, channelMultipliers: [1, 2, 2], resBlocks: 1, attentionResolutions: [], dropout: 0,
-          groups: 8, middleAttention: false))
-    ),
+    ("i2sb-cpu", .diffusion(imageToImageCPU)),
+    // EquiReg's DDPM prior at CPU size (algorithms.md §6.4), the same network as i2sb-cpu.
+    ("ddpm-cpu", .diffusion(imageToImageCPU)),
     (
       "i2sb-paper",
       .diffusion(

@@ -1,7 +1,6 @@
 // ConditionalDDPM: the SR3-style baseline I2SB is compared with (issue 11; algorithms.md §6.3):
-// an ε-prediction DDPM whose network sees the noisy clean image and the degraded image stacked
-// on channels, net([x_t, x₁], t). Linear β from 1e-4 to 2e-2 over 1000 steps (ᾱ_t in float64),
-// t ~ U{0…999}, x_t = √ᾱ_t·x₀ + √(1 − ᾱ_t)·ε, loss MSE(net, ε). Same network presets, optimiser
+// an ε-prediction DDPM (DDPMSchedule) whose network sees the noisy clean image and the degraded
+// image stacked on channels, net([x_t, x₁], t); t ~ U{0…999}, loss MSE(net, ε). Same network presets, optimiser
 // keys and training budget as `i2sb`, so the two compare at equal cost; restores with a
 // respaced DDPM sampler at the same NFE (RespacedSampler).
 import Layers
@@ -22,8 +21,7 @@ public final class ConditionalDDPM: TrainingMethod {
   public let name = "cond-ddpm"
   public let roles: [NetworkRole]
   public let network: DiffusionUNet
-  /// ᾱ_t for t = 0…999.
-  public let alphaBars: [Double]
+  public let schedule = DDPMSchedule()
   public let nfe: Int
 
   public init(settings: ConfigReading) throws {
@@ -34,9 +32,8 @@ public final class ConditionalDDPM: TrainingMethod {
     config.inChannels = 6
     config.outChannels = 3
     network = DiffusionUNet(config)
-    alphaBars = NoiseSchedule(steps: 1000, betaStart: 1e-4, betaEnd: 2e-2).gammas
     nfe = settings.int("cond_ddpm.nfe")
-    guard (1..<alphaBars.count).contains(nfe) else { throw ConfigError(description: "cond_ddpm.nfe = \(nfe) must lie in 1…\(alphaBars.count - 1)") }
+    guard (1..<schedule.steps).contains(nfe) else { throw ConfigError(description: "cond_ddpm.nfe = \(nfe) must lie in 1…\(schedule.steps - 1)") }
     roles = [NetworkRole(name: "denoiser", preset: preset, module: network, optimizer: .fromOptimKeys(settings))]
   }
 
@@ -52,12 +49,9 @@ public final class ConditionalDDPM: TrainingMethod {
 
   public func loss(phase: Int, batch: TrainingBatch, context: StepContext, using rng: inout PhiloxRandom) throws -> StepLosses {
     let (x1, x0) = try batch.pairs(for: name)
-    let n = x0.shape[0]
-    let t = (0..<n).map { _ in rng.int(below: alphaBars.count) }
+    let t = (0..<x0.shape[0]).map { _ in rng.int(below: schedule.steps) }
     let epsilon = Tensor.normal(x0.shape, using: &rng)
-    let signal = try Tensor(shape: [n, 1, 1, 1], values: t.map { Float(alphaBars[$0].squareRoot()) })
-    let noise = try Tensor(shape: [n, 1, 1, 1], values: t.map { Float((1 - alphaBars[$0]).squareRoot()) })
-    let xt = try x0 * signal + epsilon * noise
+    let xt = try schedule.noisy(x0, steps: t, noise: epsilon)
     let loss = try mseLoss(try predictNoise(xt, steps: t, condition: x1, using: &rng), epsilon)
     return StepLosses(total: loss, scalars: ["loss_mse": Double(loss.item)])
   }
@@ -68,8 +62,10 @@ public final class ConditionalDDPM: TrainingMethod {
 
   public func sampler(_ options: RestorationOptions) throws -> Sampler {
     let nfe = options.steps ?? self.nfe
-    guard (1..<alphaBars.count).contains(nfe) else { throw ConfigError(description: "--nfe \(nfe) must lie in 1…\(alphaBars.count - 1)") }
+    guard (1..<schedule.steps).contains(nfe) else { throw ConfigError(description: "--nfe \(nfe) must lie in 1…\(schedule.steps - 1)") }
     guard !options.deterministic else { throw ConfigError(description: "\(name)'s sampler has no OT-ODE mode; drop --ot-ode") }
-    return RespacedSampler(method: self, nfe: nfe)
+    return RespacedSampler(schedule: schedule, nfe: nfe, sizeMultiple: network.config.sizeMultiple, conditional: true) {
+      [self] x, t, x1, rng in try predictNoise(x, steps: t, condition: x1!, using: &rng)
+    }
   }
 }

@@ -27,6 +27,7 @@ public enum MethodRegistry {
     AdaptationFamily.entry(.daUnpaired),
     ImageToImageBridge.entry,
     ConditionalDDPM.entry,
+    DiffusionPrior.entry,
     ToyAdversarial.entry,
     ToySampler.entry,
   ]

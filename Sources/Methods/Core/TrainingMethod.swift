@@ -102,6 +102,9 @@ public protocol TrainingMethod: AnyObject {
   /// The multi-step sampler of a method that has one (`noiseda sample` draws from it without a
   /// degraded image); the default throws: the method restores in one pass.
   func sampler(_ options: RestorationOptions) throws -> Sampler
+  /// Diffusion posterior sampling with this method as the prior (`noiseda solve`): `steps`
+  /// network evaluations, step size ζ; the default throws: the method is not a prior.
+  func posteriorSampler(_ measurement: MeasurementOperator, steps: Int, zeta: Float) throws -> Sampler
 }
 
 extension TrainingMethod {
@@ -109,5 +112,8 @@ extension TrainingMethod {
   public func afterOptimizerStep(role: String) throws {}
   public func sampler(_ options: RestorationOptions) throws -> Sampler {
     throw ConfigError(description: "method \(name) restores in one network pass and has no sampler; use noiseda restore")
+  }
+  public func posteriorSampler(_ measurement: MeasurementOperator, steps: Int, zeta: Float) throws -> Sampler {
+    throw ConfigError(description: "method \(name) is not a diffusion prior; give noiseda solve --prior a checkpoint of method ddpm")
   }
 }
