@@ -1,0 +1,76 @@
+// EquivariancePenalty: EquiReg's plug-in penalty (algorithms.md §5.1, §5.3; the authors'
+// equireg/penalty.py, forms.py, schedules.py), added to a solver's data-consistency loss before it
+// is differentiated. For an MPE function f and a drawn group element g:
+//   equi:       E(x) = r(ρ(g)·f(x) − f(T_g·x))      (ρ(g): the same transform on f's feature map)
+//   equi_plus:  E(x) = r(x − T_g⁻¹·f(T_g·x))         (f maps back into x's own space)
+// r: norm ‖d‖₂ | sqnorm ‖d‖² | mse mean(d²); the penalty is α(step)·E(x) with α from a schedule:
+// constant fires every ⌊1/freq⌋-th step (step % period == 0), cutoff also stays off once
+// step > total − 100.
+import Tensors
+
+/// α(step)·E(x) for one MPE function.
+public struct EquivariancePenalty {
+  public enum Form: String, CaseIterable, Sendable {
+    case equi
+    case equiPlus = "equi_plus"
+  }
+
+  public enum Reduction: String, CaseIterable, Sendable {
+    case norm, sqnorm, mse
+  }
+
+  public enum Schedule: String, CaseIterable, Sendable {
+    case constant, cutoff
+  }
+
+  public let group: ImageGroup
+  public let form: Form
+  public let reduction: Reduction
+  public let schedule: Schedule
+  /// α.
+  public let alpha: Float
+  /// equi_freq: the penalty fires every ⌊1/freq⌋-th step.
+  public let frequency: Double
+  /// The MPE function f: images → feature maps (or images, for equi_plus).
+  public let function: (Tensor) throws -> Tensor
+
+  public init(group: ImageGroup, form: Form = .equi, reduction: Reduction = .norm, schedule: Schedule = .constant, alpha: Float = 0.01,
+              frequency: Double = 0.1, function: @escaping (Tensor) throws -> Tensor) {
+    self.group = group
+    self.form = form
+    self.reduction = reduction
+    self.schedule = schedule
+    self.alpha = alpha
+    self.frequency = frequency
+    self.function = function
+  }
+
+  /// α at solver step `step` (counted from 0) of `total`.
+  public func weight(step: Int, total: Int) -> Float {
+    let period = frequency <= 0 ? 1 : max(1, Int(1 / frequency))
+    guard step % period == 0 else { return 0 }
+    if schedule == .cutoff && step > total - 100 { return 0 }
+    return alpha
+  }
+
+  /// E(x) for element `g` (without α).
+  public func error(_ x: Tensor, element g: Int) throws -> Tensor {
+    let d: Tensor
+    switch form {
+    case .equi: d = try group.apply(g, to: try function(x)) - function(try group.apply(g, to: x))
+    case .equiPlus: d = try x - group.apply(group.inverse(g), to: try function(try group.apply(g, to: x)))
+    }
+    switch reduction {
+    case .norm: return d.square().sum().sqrt()
+    case .sqnorm: return d.square().sum()
+    case .mse: return d.square().mean()
+    }
+  }
+
+  /// α(step)·E(x) with an element drawn from `rng`; nil when the schedule skips the step.
+  public func penalty(_ x: Tensor, step: Int, total: Int, using rng: inout PhiloxRandom) throws -> Tensor? {
+    let a = weight(step: step, total: total)
+    guard a != 0 else { return nil }
+    return try error(x, element: group.draw(using: &rng)) * a
+  }
+}
