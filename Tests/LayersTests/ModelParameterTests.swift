@@ -11,6 +11,9 @@ final class ModelParameterTests: XCTestCase {
       "unet-t": 2_141_475, "unet-s": 8_559_171, "unet-b": 12_068_271, "unet-cpu": 130_259, "unet-tiny": 32_875,
       "diffusion-t": 2_062_883, "diffusion-s": 6_937_155, "diffusion-b": 62_643_075,
       "diffusion-paper": 62_643_075, "diffusion-cpu": 1_305_763, "diffusion-tiny": 196_947,
+      // I2SB's and the DDPM prior's (3 channels in): 1,304,035 as torch_diffusion counts it
+      // (docs/performance.md); ADM 256 without the learned-σ half of its output: 552,807,171.
+      "i2sb-cpu": 1_304_035, "ddpm-cpu": 1_304_035, "i2sb-paper": 552_807_171,
     ]
     for (name, count) in expected {
       XCTAssertEqual(try ModelPresets.spec(named: name).build().parameterCount, count, name)
