@@ -29,7 +29,7 @@ if [ -z "${NOISEDA:-}" ]; then
 fi
 [ -x "$NOISEDA" ] || { echo "demo-i2sb: $NOISEDA is not an executable noiseda binary" >&2; exit 1; }
 
-# Data: 64-px SR tiles of six photographs; validation on the 15 128-px tiles of a held-out one.
+# Data: 64-px SR tiles of six photographs; validation on the 20 128-px tiles of a held-out one.
 photos=/usr/lib/python3/dist-packages/skimage/data
 [ -f "$photos/astronaut.png" ] || { echo "demo-i2sb: python3-skimage's photographs are missing; run launch/setup.sh --demo" >&2; exit 1; }
 data="$out/data"
