@@ -4,5 +4,5 @@ import ArgumentParser
 struct Inspect: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Show what a model or file contains.",
-    subcommands: [InspectModel.self, InspectShards.self])
+    subcommands: [InspectModel.self, InspectShards.self, InspectMPE.self])
 }

@@ -31,19 +31,7 @@ struct Restore: ParsableCommand {
     let saved = try SavedModel.load(checkpoint, ema: !sampling.noEMA)
     if let warning = saved.emaWarning { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
     let range = saved.pixelRange
-    var isFolder: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: input, isDirectory: &isFolder) else {
-      throw ValidationError("--input \(input) does not exist")
-    }
-    let pairs: [(String, String)]
-    if isFolder.boolValue {
-      let names = try FileManager.default.contentsOfDirectory(atPath: input).sorted()
-        .filter { ImageFile.extensions.contains(URL(fileURLWithPath: $0).pathExtension.lowercased()) }
-      try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-      pairs = names.map { ("\(input)/\($0)", "\(output)/\(URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent).png") }
-    } else {
-      pairs = [(input, output)]
-    }
+    let pairs = try ImageFolderPairs.pairs(input: input, output: output)
     let tiled = TiledRestoration(tile: tile, overlap: overlap)
     let restoration = try saved.method.restoration(sampling.restoration)
     var rng = sampling.generator

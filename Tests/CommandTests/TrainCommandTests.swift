@@ -90,7 +90,8 @@ final class TrainCommandTests: CommandTestCase {
 
   /// A ddpm prior trained on clean shards: `noiseda solve --measure` makes the measurement from a
   /// clean image, solves it reproducibly from the seed and scores the result; `sample` draws from
-  /// the prior; `restore` says to use solve.
+  /// the prior; `restore` says to use solve. An mpe function: `solve --mpe [--equireg]` on a folder,
+  /// `inspect mpe`, and the one-line errors of misused EquiReg options.
   func testPriorSolvesInverseProblemsThroughTheCommands() throws {
     let binary = try noiseda()
     let photos = try makeSourceFolder("photos", count: 3, width: 48, height: 40)
@@ -111,7 +112,7 @@ final class TrainCommandTests: CommandTestCase {
       return (result.output, try Data(contentsOf: URL(fileURLWithPath: path(name))))
     }
     let first = try solve("a.png", seed: 1)
-    XCTAssert(first.output.contains("PSNR") && first.output.contains("against"), first.output)
+    XCTAssert(first.output.contains("PSNR") && first.output.contains(" → "), first.output)
     XCTAssertEqual(try solve("b.png", seed: 1).bytes, first.bytes, "the same seed solved differently")
     XCTAssertNotEqual(try solve("c.png", seed: 2).bytes, first.bytes, "the seed did not reach the solver")
     let sample = try run(binary, ["sample", "--checkpoint", checkpoint, "--output", path("samples"), "--count", "1", "--size", "16", "--nfe", "3"])
@@ -119,6 +120,51 @@ final class TrainCommandTests: CommandTestCase {
     let restore = try run(binary, ["restore", "--checkpoint", checkpoint, "--input", clean, "--output", path("r.png")])
     XCTAssertNotEqual(restore.status, 0)
     XCTAssert(restore.output.contains("noiseda solve"), restore.output)
+
+    // EquiReg: an MPE function trained on the same shards; a folder solved in one batch with its
+    // penalty differs from plain DPS at the same seed, and both report each result's error E.
+    let mpe = try run(binary, ["train", "--set", "method.name=mpe", "--set", "method.task=prior", "--set", "mpe.channels=4",
+                               "--set", "mpe.blocks=2", "--set", "run.out_dir=\(path("runs"))", "--set", "run.name=mpe",
+                               "--set", "data.clean=\(path("clean"))", "--set", "data.patch=16", "--set", "data.batch=2",
+                               "--set", "train.steps=2"])
+    XCTAssertEqual(mpe.status, 0, mpe.output)
+    let function = path("runs/mpe/step-000002.h5")
+    let folder = try makeSourceFolder("truths", count: 2, width: 32, height: 32)
+    try? FileManager.default.removeItem(atPath: folder + "/broken.jpg")
+    func solveFolder(_ name: String, _ extra: [String]) throws -> [String: Any] {
+      let result = try run(binary, ["solve", "--prior", checkpoint, "--task", "inpaint-box", "--input", folder, "--measure", "--steps", "3",
+                                    "--zeta", "0.5", "--seed", "1", "--output", path(name), "--mpe", function, "--json", path("\(name).json")] + extra)
+      XCTAssertEqual(result.status, 0, result.output)
+      XCTAssert(result.output.contains("mean of 2 images") && result.output.contains(" E "), result.output)
+      return try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path("\(name).json")))) as! [String: Any]
+    }
+    let plain = try solveFolder("plain", [])
+    let regularised = try solveFolder("equireg", ["--equireg", "--alpha", "0.5", "--freq", "1"])
+    XCTAssertEqual((plain["images"] as! [Any]).count, 2)
+    XCTAssertNotNil(plain["mean_equivariance_error"] as? Double)
+    XCTAssertNotEqual(try Data(contentsOf: URL(fileURLWithPath: path("plain/img00.png"))),
+                      try Data(contentsOf: URL(fileURLWithPath: path("equireg/img00.png"))), "the penalty did not reach the solver")
+    XCTAssertNotEqual(plain["mean_equivariance_error"] as? Double, regularised["mean_equivariance_error"] as? Double)
+    let blur = try run(binary, ["solve", "--prior", checkpoint, "--task", "mblur", "--input", clean, "--measure", "--steps", "2",
+                                "--output", path("mblur.png")])
+    XCTAssertEqual(blur.status, 0, blur.output)
+    // EquiReg's options without --equireg, and --equireg without --mpe, are one-line errors.
+    let unused = try run(binary, ["solve", "--prior", checkpoint, "--task", "sr4", "--input", clean, "--output", path("x.png"), "--alpha", "0.1"])
+    XCTAssertNotEqual(unused.status, 0)
+    XCTAssert(unused.output.contains("add --equireg"), unused.output)
+    let noFunction = try run(binary, ["solve", "--prior", checkpoint, "--task", "sr4", "--input", clean, "--output", path("x.png"), "--equireg"])
+    XCTAssertNotEqual(noFunction.status, 0)
+    XCTAssert(noFunction.output.contains("--equireg needs --mpe"), noFunction.output)
+    let swapped = try run(binary, ["solve", "--prior", function, "--task", "sr4", "--input", clean, "--output", path("x.png")])
+    XCTAssertNotEqual(swapped.status, 0)
+    XCTAssert(swapped.output.contains("not a diffusion prior"), swapped.output)
+    // The MPE check, with the prior's early-step estimates.
+    let inspect = try run(binary, ["inspect", "mpe", function, "--data", path("clean"), "--prior", checkpoint, "--count", "4",
+                                   "--json", path("mpe.json")])
+    XCTAssertEqual(inspect.status, 0, inspect.output)
+    XCTAssert(inspect.output.contains("noisy σ=0.2") && inspect.output.contains("prior x̂₀ at t=900"), inspect.output)
+    let rows = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path("mpe.json")))) as! [[String: Any]]
+    XCTAssertEqual(rows.count, 8)
   }
 
   func testBadConfigKeyAndMissingCheckpointAreOneLineErrors() throws {

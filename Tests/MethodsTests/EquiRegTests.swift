@@ -1,6 +1,7 @@
 // EquiRegTests: EquiReg's groups (each element and its inverse, against torch.rot90's and
 // torch.flip's definitions), the penalty's two forms and three reductions on a hand-computed
 // example, its gradient through f against finite differences, and the schedules' cadence.
+import Foundation
 import Layers
 @testable import Methods
 import Tensors
@@ -72,6 +73,67 @@ final class EquiRegTests: XCTestCase {
         XCTAssertEqual(analytic, numeric, accuracy: 1e-2 * max(1, abs(numeric)), "\(group) \(form)")
       }
     }
+  }
+
+  /// In a batch each image's error is reduced on its own and summed: a batch of two scores the sum
+  /// of the two images' errors, for every reduction.
+  func testABatchSumsItsImagesErrors() throws {
+    var rng = PhiloxRandom(seed: 3)
+    let x = Tensor.uniform([2, 3, 4, 4], -1, 1, using: &rng)
+    let weight = Tensor.uniform([1, 1, 1, 4], -1, 1, using: &rng)
+    for reduction in EquivariancePenalty.Reduction.allCases {
+      let penalty = EquivariancePenalty(group: .hflip, reduction: reduction) { try $0 * weight }
+      let both = try penalty.error(x, element: 1).item
+      let each = try (0..<2).map { try penalty.error(try x.slice(axis: 0, range: $0..<$0 + 1), element: 1).item }
+      XCTAssertEqual(both, each[0] + each[1], accuracy: 1e-4, "\(reduction)")
+    }
+  }
+
+  /// NT-Xent against its definition computed in plain loops: rows normalised, similarities over τ,
+  /// each row's cross-entropy against its other view with itself left out.
+  func testInfoNCEMatchesItsDefinition() throws {
+    var rng = PhiloxRandom(seed: 4)
+    let (n, d, tau) = (3, 5, Float(0.1))
+    let z1 = Tensor.normal([n, d], using: &rng), z2 = Tensor.normal([n, d], using: &rng)
+    let rows = (0..<n).map { Array(z1.values[$0 * d..<($0 + 1) * d]) } + (0..<n).map { Array(z2.values[$0 * d..<($0 + 1) * d]) }
+    let unit = rows.map { r -> [Double] in
+      let norm = r.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
+      return r.map { Double($0) / norm }
+    }
+    var expected = 0.0
+    for i in 0..<(2 * n) {
+      let logits = (0..<(2 * n)).map { j in zip(unit[i], unit[j]).reduce(0.0) { $0 + $1.0 * $1.1 } / Double(tau) }
+      let others = (0..<(2 * n)).filter { $0 != i }
+      let logSum = Foundation.log(others.reduce(0.0) { $0 + Foundation.exp(logits[$1]) })
+      expected += logSum - logits[(i + n) % (2 * n)]
+    }
+    XCTAssertEqual(Double(try infoNCELoss(z1, z2, temperature: tau).item), expected / Double(2 * n), accuracy: 1e-4)
+  }
+
+  /// Method mpe's equivariance objective is MSE(f(T_g·x), ρ(g)·f(x)) of its SmallCNN (for hflip the
+  /// one drawable element is the flip); the contrastive one gives a finite NT-Xent and views of x's shape.
+  func testMPEObjectives() throws {
+    var rng = PhiloxRandom(seed: 5)
+    let x = Tensor.uniform([4, 3, 16, 16], -1, 1, using: &rng)
+    let settings = ["mpe.channels": ConfigValue.int(4), "mpe.blocks": .int(2)]
+    let equivariance = try ManifoldFunctionTraining(settings: TestSettings(ManifoldFunctionTraining.configKeys, settings))
+    let store = ParameterStore(module: equivariance.network)
+    store.initialize(using: &rng)
+    let context = StepContext(step: 0, totalSteps: 1, epoch: 1)
+    let loss = try equivariance.loss(phase: 0, batch: TrainingBatch(clean: x), context: context, using: &rng).total.item
+    let f = equivariance.network
+    let expected = try Autograd.withoutGradients { try mseLoss(try f.features(try x.flipped(axis: 3)), try f.features(x).flipped(axis: 3)).item }
+    XCTAssertEqual(loss, expected, accuracy: 1e-6)
+    XCTAssertGreaterThan(expected, 0, "a freshly initialised SmallCNN is not equivariant")
+    XCTAssertEqual(try f.features(x).shape, [4, 8, 4, 4])
+    let contrastive = try ManifoldFunctionTraining(settings: TestSettings(
+      ManifoldFunctionTraining.configKeys, settings.merging(["mpe.objective": .string("contrastive"), "mpe.group": .string("rot90")]) { $1 }))
+    ParameterStore(module: contrastive.network).initialize(using: &rng)
+    XCTAssert(try contrastive.loss(phase: 0, batch: TrainingBatch(clean: x), context: context, using: &rng).total.item.isFinite)
+    let view = try contrastive.view(x, using: &rng)
+    XCTAssertEqual(view.shape, x.shape)
+    XCTAssertNotEqual(view.values, x.values)
+    XCTAssertThrowsError(try ManifoldFunctionTraining(settings: TestSettings(ManifoldFunctionTraining.configKeys, ["mpe.objective": .string("classify")])))
   }
 
   func testSchedulesFireEveryPeriodAndCutOffTheLastHundredSteps() {

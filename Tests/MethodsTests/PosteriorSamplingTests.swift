@@ -39,6 +39,49 @@ final class PosteriorSamplingTests: XCTestCase {
     let std = (residual.reduce(0) { $0 + $1 * $1 } / Double(residual.count)).squareRoot()
     XCTAssertEqual(std, 0.05, accuracy: 0.005)
     XCTAssertThrowsError(try MeasurementOperator(.sr4, height: 30, width: 32, using: &rng))
+    // mblur: a normalised kernel with a spread-out path, the same for a seed, another for another seed.
+    func motion(_ seed: UInt64) -> [Float] {
+      var draws = PhiloxRandom(seed: seed)
+      return MotionBlurKernel.make(size: 61, intensity: 0.5, using: &draws)
+    }
+    XCTAssertEqual(Double(motion(1).reduce(0, +)), 1, accuracy: 1e-5)
+    XCTAssertEqual(motion(1), motion(1))
+    XCTAssertNotEqual(motion(1), motion(2))
+    XCTAssertGreaterThan(motion(1).filter { $0 > 0 }.count, 30, "the path covers too few taps")
+    XCTAssertLessThan(motion(1).max()!, 0.2)
+    let shaken = try MeasurementOperator(.mblur, height: 32, width: 32, using: &rng)
+    XCTAssert(try shaken.apply(flat).values.allSatisfy { abs($0 - 0.25) < 1e-5 }, "the motion kernel is not normalised")
+    XCTAssertThrowsError(try MeasurementOperator(.mblur, height: 24, width: 32, using: &rng))
+  }
+
+  /// EquiReg: with the penalty firing at every step, a DPS step moves x by −ζ·α·∇ₓE(x̂₀(x)) more
+  /// than plain DPS from the same state and draws (the gradient through the prior and f).
+  func testEquiRegAddsTheGradientOfThePenaltyOnTheEstimate() throws {
+    let method = try prior(scale: 0.2)
+    var rng = PhiloxRandom(seed: 6)
+    let x = Tensor.normal([2, 3, 8, 8], using: &rng) * 0.5
+    let y = Tensor.normal([2, 3, 2, 2], using: &rng)
+    let measurement = try MeasurementOperator(.sr4, height: 8, width: 8, using: &rng)
+    let weight = Tensor.uniform([3, 3, 1, 1], -1, 1, using: &rng)
+    let f = { (z: Tensor) in try conv2d(z, weight: weight, bias: nil, padding: 0).tanh() * Tensor(shape: [1, 1, 1, 8], values: (0..<8).map(Float.init)) }
+    let penalty = EquivariancePenalty(group: .hflip, alpha: 0.3, frequency: 1, function: f)
+    let (zeta, k): (Float, Int) = (0.4, 1)
+    func step(_ penalty: EquivariancePenalty?) throws -> [Float] {
+      var draws = PhiloxRandom(seed: 8)
+      let leaf = x.detached()
+      leaf.requiresGrad = true
+      return try method.posteriorSampler(measurement, steps: 5, zeta: zeta, penalty: penalty).update(leaf, step: k, degraded: y, using: &draws).values
+    }
+    let difference = zip(try step(penalty), try step(nil)).map { $0 - $1 }
+    let leaf = x.detached()
+    leaf.requiresGrad = true
+    let tau = method.schedule.keptSteps(nfe: 5)[k - 1]
+    var draws = PhiloxRandom(seed: 8)
+    let x0 = try method.schedule.predictedClean(leaf, noise: try method.predictNoise(leaf, steps: [tau, tau], using: &draws), step: tau)
+    try (penalty.error(x0, element: 1) * penalty.alpha).backward()
+    let expected = leaf.grad!.values.map { -zeta * $0 }
+    XCTAssertGreaterThan(expected.map(abs).max()!, 1e-4, "the penalty's gradient vanished: the test checks nothing")
+    for (got, want) in zip(difference, expected) { XCTAssertEqual(got, want, accuracy: 1e-4) }
   }
 
   /// ζ = 0: one DPS step is the prior's plain ancestral step from the same state and draws.
@@ -48,7 +91,7 @@ final class PosteriorSamplingTests: XCTestCase {
     let x = Tensor.normal([1, 3, 8, 8], using: &rng)
     let y = Tensor.normal([1, 3, 2, 2], using: &rng)
     let measurement = try MeasurementOperator(.sr4, height: 8, width: 8, using: &rng)
-    let dps = try method.posteriorSampler(measurement, steps: 5, zeta: 0)
+    let dps = try method.posteriorSampler(measurement, steps: 5, zeta: 0, penalty: nil)
     let plain = try method.sampler(RestorationOptions(steps: 5))
     for k in [5, 3, 1] {
       var a = PhiloxRandom(seed: 9), b = PhiloxRandom(seed: 9)
@@ -71,8 +114,8 @@ final class PosteriorSamplingTests: XCTestCase {
     let y = Tensor.normal([1, 3, 8, 8], using: &rng)
     let measurement = try MeasurementOperator(.inpaintBox, height: 8, width: 8, using: &rng)
     let zeta: Float = 0.5, k = 1
-    let dps = try method.posteriorSampler(measurement, steps: 5, zeta: zeta)
-    let plain = try method.posteriorSampler(measurement, steps: 5, zeta: 0)
+    let dps = try method.posteriorSampler(measurement, steps: 5, zeta: zeta, penalty: nil)
+    let plain = try method.posteriorSampler(measurement, steps: 5, zeta: 0, penalty: nil)
     var a = PhiloxRandom(seed: 7), b = PhiloxRandom(seed: 7)
     let leaf = x.detached()
     leaf.requiresGrad = true
@@ -106,11 +149,11 @@ final class PosteriorSamplingTests: XCTestCase {
     let y = try measurement.measure(clean, using: &rng)
     func solve(_ seed: UInt64) throws -> [Float] {
       var draws = PhiloxRandom(seed: seed)
-      return try method.posteriorSampler(measurement, steps: 4, zeta: 0.3).sample(degraded: y, shape: [1, 3, 8, 8], using: &draws).values
+      return try method.posteriorSampler(measurement, steps: 4, zeta: 0.3, penalty: nil).sample(degraded: y, shape: [1, 3, 8, 8], using: &draws).values
     }
     XCTAssertEqual(try solve(1), try solve(1))
     XCTAssertNotEqual(try solve(1), try solve(2))
     XCTAssertThrowsError(try AdaptationFamily(.vanilla, settings: TestSettings(AdaptationFamily.adaptationKeys, ["model.restorer": .string("unet-tiny")]))
-      .posteriorSampler(measurement, steps: 4, zeta: 0.3))
+      .posteriorSampler(measurement, steps: 4, zeta: 0.3, penalty: nil))
   }
 }

@@ -28,6 +28,7 @@ public enum MethodRegistry {
     ImageToImageBridge.entry,
     ConditionalDDPM.entry,
     DiffusionPrior.entry,
+    ManifoldFunctionTraining.entry,
     ToyAdversarial.entry,
     ToySampler.entry,
   ]

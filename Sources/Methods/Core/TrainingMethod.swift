@@ -103,8 +103,15 @@ public protocol TrainingMethod: AnyObject {
   /// degraded image); the default throws: the method restores in one pass.
   func sampler(_ options: RestorationOptions) throws -> Sampler
   /// Diffusion posterior sampling with this method as the prior (`noiseda solve`): `steps`
-  /// network evaluations, step size ζ; the default throws: the method is not a prior.
-  func posteriorSampler(_ measurement: MeasurementOperator, steps: Int, zeta: Float) throws -> Sampler
+  /// network evaluations, step size ζ, EquiReg's penalty or nil; the default throws: the method
+  /// is not a prior.
+  func posteriorSampler(_ measurement: MeasurementOperator, steps: Int, zeta: Float, penalty: EquivariancePenalty?) throws -> Sampler
+  /// A diffusion prior's estimate x̂₀ of clean images `clean` noised to step `step` (the
+  /// early-step estimates `noiseda inspect mpe` checks); the default throws: not a prior.
+  func priorEstimate(of clean: Tensor, noisedTo step: Int, using rng: inout PhiloxRandom) throws -> Tensor
+  /// The trained MPE function of EquiReg (`noiseda solve --mpe`, `noiseda inspect mpe`); the
+  /// default throws: the method trains none.
+  func manifoldFunction() throws -> ManifoldFunction
 }
 
 extension TrainingMethod {
@@ -113,7 +120,13 @@ extension TrainingMethod {
   public func sampler(_ options: RestorationOptions) throws -> Sampler {
     throw ConfigError(description: "method \(name) restores in one network pass and has no sampler; use noiseda restore")
   }
-  public func posteriorSampler(_ measurement: MeasurementOperator, steps: Int, zeta: Float) throws -> Sampler {
+  public func posteriorSampler(_ measurement: MeasurementOperator, steps: Int, zeta: Float, penalty: EquivariancePenalty?) throws -> Sampler {
     throw ConfigError(description: "method \(name) is not a diffusion prior; give noiseda solve --prior a checkpoint of method ddpm")
+  }
+  public func priorEstimate(of clean: Tensor, noisedTo step: Int, using rng: inout PhiloxRandom) throws -> Tensor {
+    throw ConfigError(description: "method \(name) is not a diffusion prior; give a checkpoint of method ddpm")
+  }
+  public func manifoldFunction() throws -> ManifoldFunction {
+    throw ConfigError(description: "method \(name) is not an MPE function; give a checkpoint of method mpe")
   }
 }

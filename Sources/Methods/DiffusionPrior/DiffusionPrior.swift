@@ -69,9 +69,18 @@ public final class DiffusionPrior: TrainingMethod {
     }
   }
 
-  /// Diffusion posterior sampling through this prior (PosteriorSampler).
-  public func posteriorSampler(_ measurement: MeasurementOperator, steps: Int, zeta: Float) throws -> Sampler {
+  /// x̂₀ = (x_t − √(1 − ᾱ_t)·ε̂)/√ᾱ_t (clamped) of x_t = √ᾱ_t·x₀ + √(1 − ᾱ_t)·ε, ε from `rng`.
+  public func priorEstimate(of clean: Tensor, noisedTo step: Int, using rng: inout PhiloxRandom) throws -> Tensor {
+    guard (0..<schedule.steps).contains(step) else { throw ConfigError(description: "step \(step) must lie in 0…\(schedule.steps - 1)") }
+    let t = [Int](repeating: step, count: clean.shape[0])
+    let xt = try schedule.noisy(clean, steps: t, noise: Tensor.normal(clean.shape, using: &rng))
+    return try schedule.predictedClean(xt, noise: try predictNoise(xt, steps: t, using: &rng), step: step)
+  }
+
+  /// Diffusion posterior sampling through this prior (PosteriorSampler), with EquiReg's
+  /// penalty when one is given.
+  public func posteriorSampler(_ measurement: MeasurementOperator, steps: Int, zeta: Float, penalty: EquivariancePenalty?) throws -> Sampler {
     guard (1..<schedule.steps).contains(steps) else { throw ConfigError(description: "--steps \(steps) must lie in 1…\(schedule.steps - 1)") }
-    return PosteriorSampler(prior: self, measurement: measurement, nfe: steps, zeta: zeta)
+    return PosteriorSampler(prior: self, measurement: measurement, nfe: steps, zeta: zeta, penalty: penalty)
   }
 }

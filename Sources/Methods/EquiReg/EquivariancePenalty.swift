@@ -5,7 +5,8 @@
 //   equi_plus:  E(x) = r(x − T_g⁻¹·f(T_g·x))         (f maps back into x's own space)
 // r: norm ‖d‖₂ | sqnorm ‖d‖² | mse mean(d²); the penalty is α(step)·E(x) with α from a schedule:
 // constant fires every ⌊1/freq⌋-th step (step % period == 0), cutoff also stays off once
-// step > total − 100.
+// step > total − 100. In a batch each image's E is reduced on its own and the batch sums them, so
+// a batch solves as its images would one by one (for one image this is the authors' penalty).
 import Tensors
 
 /// α(step)·E(x) for one MPE function.
@@ -21,6 +22,19 @@ public struct EquivariancePenalty {
 
   public enum Schedule: String, CaseIterable, Sendable {
     case constant, cutoff
+  }
+
+  /// Everything but f (`noiseda solve --equireg --alpha --freq --schedule --form --reduction
+  /// --group`); the library's defaults. A nil group takes the MPE function's own.
+  public struct Settings: Equatable, Sendable {
+    public var form = Form.equi
+    public var reduction = Reduction.norm
+    public var schedule = Schedule.constant
+    public var alpha: Float = 0.01
+    public var frequency = 0.1
+    public var group: ImageGroup?
+
+    public init() {}
   }
 
   public let group: ImageGroup
@@ -45,6 +59,12 @@ public struct EquivariancePenalty {
     self.function = function
   }
 
+  /// The penalty of `settings` with f = `manifold`'s map (and its group unless one is set).
+  public init(_ settings: Settings, manifold: ManifoldFunction) {
+    self.init(group: settings.group ?? manifold.group, form: settings.form, reduction: settings.reduction, schedule: settings.schedule,
+              alpha: settings.alpha, frequency: settings.frequency, function: manifold.map)
+  }
+
   /// α at solver step `step` (counted from 0) of `total`.
   public func weight(step: Int, total: Int) -> Float {
     let period = frequency <= 0 ? 1 : max(1, Int(1 / frequency))
@@ -53,17 +73,18 @@ public struct EquivariancePenalty {
     return alpha
   }
 
-  /// E(x) for element `g` (without α).
+  /// E(x) for element `g` (without α), summed over the images of `x`.
   public func error(_ x: Tensor, element g: Int) throws -> Tensor {
     let d: Tensor
     switch form {
     case .equi: d = try group.apply(g, to: try function(x)) - function(try group.apply(g, to: x))
     case .equiPlus: d = try x - group.apply(group.inverse(g), to: try function(try group.apply(g, to: x)))
     }
+    let perImage = try d.square().sum(axes: [1, 2, 3])
     switch reduction {
-    case .norm: return d.square().sum().sqrt()
-    case .sqnorm: return d.square().sum()
-    case .mse: return d.square().mean()
+    case .norm: return perImage.sqrt().sum()
+    case .sqnorm: return perImage.sum()
+    case .mse: return perImage.sum() * (Float(x.shape[0]) / Float(d.count))
     }
   }
 

@@ -9,6 +9,9 @@ import Tensors
 public enum ImageGroup: String, CaseIterable, Sendable {
   case hflip, rot90, rot180
 
+  /// Number of elements (element 0 is the identity).
+  public var order: Int { self == .rot90 ? 4 : 2 }
+
   /// The elements a penalty draws from at each call (never the identity).
   public var sampledElements: [Int] {
     switch self {

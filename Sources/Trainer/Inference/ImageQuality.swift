@@ -33,6 +33,12 @@ public struct ImageQuality: Codable, Equatable, Sendable {
       psnrRGB: rgbPSNR, ssimRGB: rgbSSIM / 3, psnrY: psnr(ya, yb), ssimY: ssim(ya, yb, height: height, width: width))
   }
 
+  /// The mean of each figure over `images` (not empty).
+  public static func mean(_ images: [ImageQuality]) -> ImageQuality {
+    func mean(_ key: KeyPath<ImageQuality, Double>) -> Double { images.reduce(0) { $0 + $1[keyPath: key] } / Double(images.count) }
+    return ImageQuality(psnrRGB: mean(\.psnrRGB), ssimRGB: mean(\.ssimRGB), psnrY: mean(\.psnrY), ssimY: mean(\.ssimY))
+  }
+
   /// Clamp to `range`, map to 0–255 and round to integers (kept as Double).
   static func quantised(_ x: UnsafePointer<Float>, count: Int, range: ClosedRange<Float>) -> [Double] {
     let span = range.upperBound - range.lowerBound

@@ -44,8 +44,6 @@ public final class Validator {
       }
     }
     guard !images.isEmpty else { throw TrainerError("validation shards \(set.folder) hold no images") }
-    func mean(_ key: KeyPath<ImageQuality, Double>) -> Double { images.reduce(0) { $0 + $1[keyPath: key] } / Double(images.count) }
-    return ValidationResult(
-      images: images, mean: ImageQuality(psnrRGB: mean(\.psnrRGB), ssimRGB: mean(\.ssimRGB), psnrY: mean(\.psnrY), ssimY: mean(\.ssimY)))
+    return ValidationResult(images: images, mean: ImageQuality.mean(images))
   }
 }
