@@ -2,7 +2,7 @@
 # Runs every NoiseDA test: installs system packages and builds first when they are missing
 # (launch/setup.sh), then the multi-rank checks (Tests/CommCheck under mpirun -np 2 and 3, and
 # the training scenarios of Tests/TrainCheck under mpirun -np 2), then the demos and the study's
-# grid on tiny settings (launch/demo.sh --quick, launch/demo-i2sb.sh --quick, launch/study.sh
+# grid on tiny settings (launch/demo.sh --quick, launch/demo-i2sb.sh --quick, launch/demo-equireg.sh --quick, launch/study.sh
 # --quick), then the unit tests
 # (swift test, which also spawns the built binary for end-to-end and `mpirun -np 2` tests), and
 # ends with the test runner's summary line.
@@ -125,6 +125,25 @@ if [ "$i2sb_ok" -eq 1 ]; then
 fi
 script_result demo-i2sb "$i2sb_ok" "launch/demo-i2sb.sh --quick ($(($(date +%s) - i2sb_start)) s)" "$i2sb_out/demo.log"
 rm -rf "$i2sb_out"
+# The EquiReg demo end to end on tiny settings (launch/demo-equireg.sh --quick, seconds): prior and
+# MPE function train, the MPE check runs, both tasks are solved with and without EquiReg, and the
+# report holds the check, the table rows, the findings and the pictures.
+equireg_out=$(mktemp -d)
+equireg_start=$(date +%s)
+equireg_ok=1
+NOISEDA=.build/release/noiseda timeout --kill-after=5 600 launch/demo-equireg.sh --quick --out "$equireg_out" >"$equireg_out/demo.log" 2>&1 || equireg_ok=0
+if [ "$equireg_ok" -eq 1 ]; then
+  for row in "| prior x̂₀ at t=900 | [0-9.]* |" "| 2 | plain DPS | [0-9.]* | [0-9.]* | [0-9.]* |" \
+    "| 3 | EquiReg α 0.01, every step | [0-9.]* | [0-9.]* | [0-9.]* | [-+][0-9.]* ± [0-9.]* dB | [01] of 1 |" \
+    "sr4, 2 steps, EquiReg α 0.01, every step against plain DPS" "(./grid-inpaint-box-2.png)"; do
+    grep -q -- "$row" "$equireg_out/runs/report.md" || { echo "demo-equireg: report lacks a line matching '$row'"; equireg_ok=0; }
+  done
+  for png in psnr-steps.png grid-sr4-2.png; do
+    [ "$(head -c 4 "$equireg_out/runs/$png" | tail -c 3)" = PNG ] || { echo "demo-equireg: $png is not a PNG file"; equireg_ok=0; }
+  done
+fi
+script_result demo-equireg "$equireg_ok" "launch/demo-equireg.sh --quick ($(($(date +%s) - equireg_start)) s)" "$equireg_out/demo.log"
+rm -rf "$equireg_out"
 # The study's grid (launch/study.sh --quick, 2–4 minutes): every run of the grid trains two
 # steps with its overrides, is scored on the three splits, and has its row in the table.
 study_out=$(mktemp -d)
