@@ -26,6 +26,22 @@ public struct RestorerForward: ImageRestoration {
   }
 }
 
+/// One forward pass of any image-to-image network (a generator), replicate-padded to its size
+/// multiple and cropped back.
+public struct PaddedForward: ImageRestoration {
+  public let sizeMultiple: Int
+  let forward: (Tensor) throws -> Tensor
+
+  public init(sizeMultiple: Int, forward: @escaping (Tensor) throws -> Tensor) {
+    self.sizeMultiple = sizeMultiple
+    self.forward = forward
+  }
+
+  public func restore(_ image: Tensor, using rng: inout PhiloxRandom) throws -> Tensor {
+    try Autograd.withoutGradients { try image.paddedToMultiple(of: sizeMultiple, forward) }
+  }
+}
+
 /// A sampler's loop run from the degraded image, replicate-padded to the sampler's size multiple
 /// and cropped back.
 public struct SamplerRestoration: ImageRestoration {
@@ -36,12 +52,19 @@ public struct SamplerRestoration: ImageRestoration {
   public var sizeMultiple: Int { sampler.sizeMultiple }
 
   public func restore(_ image: Tensor, using rng: inout PhiloxRandom) throws -> Tensor {
-    let m = sampler.sizeMultiple, (h, w) = (image.shape[2], image.shape[3])
+    try image.paddedToMultiple(of: sampler.sizeMultiple) { try sampler.sample(degraded: $0, shape: $0.shape, using: &rng) }
+  }
+}
+
+extension Tensor {
+  /// `body` applied to this `[N, C, H, W]` image replicate-padded at the bottom and right to
+  /// multiples of `m`, its result cropped back to H × W.
+  func paddedToMultiple(of m: Int, _ body: (Tensor) throws -> Tensor) throws -> Tensor {
+    let (h, w) = (shape[2], shape[3])
     let (ph, pw) = ((m - h % m) % m, (m - w % m) % m)
-    guard ph > 0 || pw > 0 else { return try sampler.sample(degraded: image, shape: image.shape, using: &rng) }
-    let padded = try image.padded(top: 0, bottom: ph, left: 0, right: pw, mode: .replicate)
-    let x = try sampler.sample(degraded: padded, shape: padded.shape, using: &rng)
-    return try x.slice(axis: 2, range: 0..<h).slice(axis: 3, range: 0..<w)
+    guard ph > 0 || pw > 0 else { return try body(self) }
+    let result = try body(try padded(top: 0, bottom: ph, left: 0, right: pw, mode: .replicate))
+    return try result.slice(axis: 2, range: 0..<h).slice(axis: 3, range: 0..<w)
   }
 }
 

@@ -28,9 +28,11 @@ public enum LearningRateSchedule: Equatable, Sendable {
 
 /// Optimiser, schedule and EMA of one role (PyTorch's torch.optim.Adam / AdamW arguments).
 public struct OptimizerSettings: Equatable, Sendable {
-  /// Adam (weight decay as L2 in the gradient) or AdamW (decoupled decay).
+  /// Adam (weight decay as L2 in the gradient), AdamW (decoupled decay), or `methodUpdate`: the
+  /// trainer all-reduces (and clips) the role's gradients but leaves the weights to the method's
+  /// `afterOptimizerStep` (ODCR's Riemannian step on the Stiefel manifold), at the scheduled rate.
   public enum Kind: String, Equatable, Sendable {
-    case adam, adamW
+    case adam, adamW, methodUpdate
   }
 
   public var kind: Kind

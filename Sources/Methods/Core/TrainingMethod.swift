@@ -95,8 +95,12 @@ public protocol TrainingMethod: AnyObject {
   /// (gradients may be left dirty: the trainer zeroes them). `rng` is a copy: the step's draws
   /// stay the same.
   func diagnostics(batch: TrainingBatch, context: StepContext, using rng: PhiloxRandom) throws -> [String: Double]
-  /// Called on every rank after `role`'s optimiser step (e.g. a retraction onto a manifold).
-  func afterOptimizerStep(role: String) throws
+  /// Called on every rank once the trainer has initialised `role`'s network from its seed (e.g.
+  /// to make weights orthonormal); not after loading a checkpoint.
+  func afterInitialization(role: String) throws
+  /// Called on every rank after `role`'s optimiser step, with the role's scheduled learning rate
+  /// (e.g. a retraction onto a manifold, or the whole update of a `methodUpdate` role).
+  func afterOptimizerStep(role: String, learningRate: Double) throws
   /// How the trained networks (with their current weights) restore an image.
   func restoration(_ options: RestorationOptions) throws -> ImageRestoration
   /// The multi-step sampler of a method that has one (`noiseda sample` draws from it without a
@@ -116,7 +120,8 @@ public protocol TrainingMethod: AnyObject {
 
 extension TrainingMethod {
   public func diagnostics(batch: TrainingBatch, context: StepContext, using rng: PhiloxRandom) throws -> [String: Double] { [:] }
-  public func afterOptimizerStep(role: String) throws {}
+  public func afterInitialization(role: String) throws {}
+  public func afterOptimizerStep(role: String, learningRate: Double) throws {}
   public func sampler(_ options: RestorationOptions) throws -> Sampler {
     throw ConfigError(description: "method \(name) restores in one network pass and has no sampler; use noiseda restore")
   }

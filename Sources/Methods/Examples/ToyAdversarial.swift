@@ -60,7 +60,7 @@ public final class ToyAdversarial: TrainingMethod {
   }
 
   /// H's weight back onto the unit sphere after its step.
-  public func afterOptimizerStep(role: String) throws {
+  public func afterOptimizerStep(role: String, learningRate: Double) throws {
     guard role == "head" else { return }
     let w = head.weight.value
     var sum = 0.0
@@ -71,15 +71,6 @@ public final class ToyAdversarial: TrainingMethod {
 
   public func restoration(_ options: RestorationOptions) throws -> ImageRestoration {
     try options.requireSinglePass(name)
-    return GeneratorForward(generator: generator)
-  }
-
-  /// One pass of G.
-  struct GeneratorForward: ImageRestoration {
-    let generator: ToyConvNet
-    var sizeMultiple: Int { 1 }
-    func restore(_ image: Tensor, using rng: inout PhiloxRandom) throws -> Tensor {
-      try Autograd.withoutGradients { try generator(image) }
-    }
+    return PaddedForward(sizeMultiple: 1) { [generator] x in try generator(x) }
   }
 }

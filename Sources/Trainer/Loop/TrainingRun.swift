@@ -138,7 +138,9 @@ public final class TrainingRun {
     var seen = Set<String>()
     return try method.roles.map { role in
       guard seen.insert(role.name).inserted else { throw TrainerError("method \(method.name) declares role '\(role.name)' twice") }
-      return TrainedNetwork(role, keepsEMA: keepsEMA, using: &rng)
+      let network = TrainedNetwork(role, keepsEMA: keepsEMA, using: &rng)
+      try method.afterInitialization(role: role.name)
+      return network
     }
   }
 

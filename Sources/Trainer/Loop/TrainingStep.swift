@@ -94,8 +94,8 @@ final class TrainingStep {
       for (key, sum) in agreed.scalarSums { outcome.scalars[key] = sum / Double(comm.size) }
       for network in plan.networks {
         if gradientClip > 0 { network.store.clipGradientNorm(maxNorm: gradientClip) }
-        network.optimizer.step()
-        try method.afterOptimizerStep(role: network.role)
+        if network.settings.kind != .methodUpdate { network.optimizer.step() }
+        try method.afterOptimizerStep(role: network.role, learningRate: Double(network.optimizer.learningRate))
       }
       try afterPhase?()
     }
