@@ -3,7 +3,9 @@
 // whose input is x_n, or [x_n, x₁] with `i2sb.cond_x1`. Per sample n ~ U{0…N−1},
 // x_n ~ q(x_n | x₀, x₁) (x_n = μ_n under `i2sb.ot_ode`), label (x_n − x₀)/σ_n, loss MSE (inside
 // the mask for inpainting). x₀ and x₁ come from pair shards (input x₁, target x₀), or, for
-// centre-box inpainting (`i2sb.mask: center`), from clean shards with x₁ = (1 − m)·x₀ + m·N(0, I).
+// inpainting (`i2sb.mask`: `center`, the centre box, or `freeform1020|2030|3040`, free-form strokes
+// (FreeformMask) drawn per sample from the step's generator), from clean shards with
+// x₁ = (1 − m)·x₀ + m·N(0, I).
 // AdamW with the step decay of `i2sb.lr_step`/`i2sb.lr_gamma`, EMA `ema.decay`. Restores with
 // BridgeSampler at `i2sb.nfe` network evaluations (`noiseda restore --nfe K`).
 import Layers
@@ -16,7 +18,7 @@ public final class ImageToImageBridge: TrainingMethod {
     ConfigKey(name: "i2sb.beta_max", defaultValue: .double(0.3), help: "β_max of the symmetric schedule: 0.3 for JPEG and 4× SR, 1.0 for deblurring and inpainting"),
     ConfigKey(name: "i2sb.ot_ode", defaultValue: .bool(false), help: "OT-ODE: x_n = μ_n in training and no noise in sampling"),
     ConfigKey(name: "i2sb.cond_x1", defaultValue: .bool(false), help: "concatenate x₁ to the network input (6 channels)"),
-    ConfigKey(name: "i2sb.mask", defaultValue: .string("none"), help: "none | center: centre-box inpainting from clean shards, masked loss, known pixels re-imposed in sampling"),
+    ConfigKey(name: "i2sb.mask", defaultValue: .string("none"), help: "none | center | freeform1020 | freeform2030 | freeform3040: inpainting from clean shards (the centre box, or free-form strokes covering 10–20/20–30/30–40 % drawn per sample), masked loss, known pixels re-imposed in sampling"),
     ConfigKey(name: "i2sb.nfe", defaultValue: .int(10), help: "network evaluations of the sampler in validation, eval and restore (noiseda restore --nfe overrides)"),
     ConfigKey(name: "i2sb.lr_step", defaultValue: .int(1000), help: "the learning rate is multiplied by i2sb.lr_gamma every this many steps (StepLR)"),
     ConfigKey(name: "i2sb.lr_gamma", defaultValue: .double(0.99), help: "factor of each learning-rate decay"),
@@ -27,9 +29,21 @@ public final class ImageToImageBridge: TrainingMethod {
     configKeys: configKeys
   ) { try ImageToImageBridge(settings: $0) }
 
-  /// Inpainting masks.
-  public enum Mask: String, Sendable {
+  /// Inpainting masks: none, the centre box, or free-form strokes drawn per sample.
+  public enum Mask: Equatable, Sendable {
     case none, center
+    case freeform(FreeformMask)
+
+    /// The mask spelled `name` (none, center, freeform1020, freeform2030, freeform3040), or nil.
+    init?(named name: String) {
+      switch name {
+      case "none": self = .none
+      case "center": self = .center
+      default:
+        guard let freeform = FreeformMask(named: name) else { return nil }
+        self = .freeform(freeform)
+      }
+    }
   }
 
   public let name = "i2sb"
@@ -54,12 +68,13 @@ public final class ImageToImageBridge: TrainingMethod {
     guard betaMax > 0 else { throw ConfigError(description: "i2sb.beta_max = \(betaMax) must be positive (0.3 or 1.0 in the paper)") }
     schedule = BridgeSchedule(betaMax: betaMax)
     otODE = settings.bool("i2sb.ot_ode")
-    guard let mask = Mask(rawValue: settings.string("i2sb.mask")) else {
-      throw ConfigError(description: "i2sb.mask = '\(settings.string("i2sb.mask"))' must be none or center")
+    let maskName = settings.string("i2sb.mask")
+    guard let mask = Mask(named: maskName) else {
+      throw ConfigError(description: "i2sb.mask = '\(maskName)' must be none, center, freeform1020, freeform2030 or freeform3040")
     }
     self.mask = mask
-    guard !(mask == .center && conditionOnX1) else {
-      throw ConfigError(description: "i2sb.cond_x1 with i2sb.mask: center is not supported; set one of them off")
+    guard mask == .none || !conditionOnX1 else {
+      throw ConfigError(description: "i2sb.cond_x1 with i2sb.mask: \(maskName) is not supported; set one of them off")
     }
     nfe = settings.int("i2sb.nfe")
     guard (1..<schedule.steps).contains(nfe) else { throw ConfigError(description: "i2sb.nfe = \(nfe) must lie in 1…\(schedule.steps - 1)") }
@@ -69,20 +84,31 @@ public final class ImageToImageBridge: TrainingMethod {
     roles = [NetworkRole(name: "bridge", preset: preset, module: network, optimizer: optimizer)]
   }
 
-  public var dataKinds: [DataKind] { mask == .center ? [.clean] : [.pairs] }
+  public var dataKinds: [DataKind] { mask == .none ? [.pairs] : [.clean] }
   public var phases: [TrainingPhase] { [TrainingPhase(name: "bridge", roles: ["bridge"])] }
   public var headlineScalars: [(key: String, label: String)] { [("loss_mse", "loss_mse")] }
   public var inferenceRoles: [String] { ["bridge"] }
 
-  /// (x₀, x₁) of a batch: the stored pair, or a clean image and its centre-masked, noise-filled copy.
+  /// (x₀, x₁) of a batch: the stored pair, or a clean image and its masked, noise-filled copy.
   func endpoints(_ batch: TrainingBatch, using rng: inout PhiloxRandom) throws -> (x0: Tensor, x1: Tensor, mask: Tensor?) {
-    guard mask == .center else {
+    guard mask != .none else {
       let (x1, x0) = try batch.pairs(for: name)
       return (x0, x1, nil)
     }
     let x0 = try batch.cleanImages(for: name)
-    let m = ImageToImageBridge.centerMask(like: x0)
+    let m = try inpaintingMask(like: x0, using: &rng)!
     return (x0, try ImageToImageBridge.fillMasked(x0, mask: m, using: &rng), m)
+  }
+
+  /// The missing pixels (1) of images shaped like `x` (`[N, C, H, W]`): the centre box
+  /// `[1, 1, H, W]`, one free-form mask per image `[N, 1, H, W]` drawn from `rng`, or nil.
+  func inpaintingMask(like x: Tensor, using rng: inout PhiloxRandom) throws -> Tensor? {
+    switch mask {
+    case .none: return nil
+    case .center: return ImageToImageBridge.centerMask(like: x)
+    case .freeform(let freeform):
+      return try Tensor.concat((0..<x.shape[0]).map { _ in freeform.draw(height: x.shape[2], width: x.shape[3], using: &rng) }, axis: 0)
+    }
   }
 
   /// The bridge network's prediction at step n per sample: net(x_n [, x₁], t_n).

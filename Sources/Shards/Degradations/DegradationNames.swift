@@ -1,5 +1,6 @@
 // DegradationNames: the command-line spelling of degradations (`--degrade awgn:0-75`), parsed
 // into the types of this folder.
+import Tensors
 
 /// A degradation name that does not parse.
 public struct DegradationError: Error, CustomStringConvertible, Equatable {
@@ -7,11 +8,12 @@ public struct DegradationError: Error, CustomStringConvertible, Equatable {
 }
 
 /// The names `degradation(named:)` accepts, as shown in its error.
-public let degradationNames = "awgn:SIGMA, awgn:LO-HI (σ on 0-255), camera, rain, blur:gaussian, blur:box, blur:motion, jpeg:Q, jpeg:LO-HI, sr4:pool, sr4:bicubic, blur:i2sb-uniform, blur:i2sb-gauss, inpaint:center"
+public let degradationNames = "awgn:SIGMA, awgn:LO-HI (σ on 0-255), camera, rain, blur:gaussian, blur:box, blur:motion, jpeg:Q, jpeg:LO-HI, sr4:pool, sr4:bicubic, blur:i2sb-uniform, blur:i2sb-gauss, inpaint:center, inpaint:freeform1020, inpaint:freeform2030, inpaint:freeform3040"
 
 /// The degradation spelled `name`: `awgn:25`, `awgn:0-75`, `camera`, `rain`, `blur:gaussian`,
 /// `blur:box`, `blur:motion`, `jpeg:90`, `jpeg:70-95`, `sr4:pool`, `sr4:bicubic` (I2SB's 4×
-/// super-resolution), `blur:i2sb-uniform`, `blur:i2sb-gauss` (I2SB's fixed blurs), `inpaint:center`.
+/// super-resolution), `blur:i2sb-uniform`, `blur:i2sb-gauss` (I2SB's fixed blurs), `inpaint:center`,
+/// `inpaint:freeform1020`, `inpaint:freeform2030`, `inpaint:freeform3040` (I2SB's inpainting).
 public func degradation(named name: String) throws -> Degradation {
   let unknown = DegradationError(description: "unknown degradation '\(name)'; valid: \(degradationNames)")
   let parts = name.split(separator: ":", maxSplits: 1).map(String.init)
@@ -26,6 +28,9 @@ public func degradation(named name: String) throws -> Degradation {
   case ("blur", "i2sb-uniform"): return FixedBlur(.uniform)
   case ("blur", "i2sb-gauss"): return FixedBlur(.gauss)
   case ("inpaint", "center"): return CenterBoxInpainting()
+  case ("inpaint", let arg?):
+    guard let mask = FreeformMask(named: arg) else { throw unknown }
+    return FreeformInpainting(mask)
   case ("awgn", let arg?):
     guard let range = parseRange(arg, Float.init), range.lowerBound >= 0 else { throw unknown }
     return AWGN(sigma: range)
