@@ -4,10 +4,9 @@
 import Layers
 import Tensors
 
-/// Restores `[1, 3, H, W]` images in the method's pixel range.
+/// Restores `[1, 3, H, W]` images in the method's pixel range, padding to the sizes its network
+/// needs itself.
 public protocol ImageRestoration {
-  /// Multiples of this size the network needs; the restoration pads or tiles itself to fit.
-  var sizeMultiple: Int { get }
   /// The restored image, `[1, 3, H, W]`; no gradient reaches any weight. Random draws (if any)
   /// come from `rng`.
   func restore(_ image: Tensor, using rng: inout PhiloxRandom) throws -> Tensor
@@ -19,8 +18,6 @@ public struct RestorerForward: ImageRestoration {
 
   public init(_ restorer: RestorerUNet) { self.restorer = restorer }
 
-  public var sizeMultiple: Int { restorer.config.sizeMultiple }
-
   public func restore(_ image: Tensor, using rng: inout PhiloxRandom) throws -> Tensor {
     try Autograd.withoutGradients { try restorer.restorePadded(image) }
   }
@@ -29,7 +26,7 @@ public struct RestorerForward: ImageRestoration {
 /// One forward pass of any image-to-image network (a generator), replicate-padded to its size
 /// multiple and cropped back.
 public struct PaddedForward: ImageRestoration {
-  public let sizeMultiple: Int
+  let sizeMultiple: Int
   let forward: (Tensor) throws -> Tensor
 
   public init(sizeMultiple: Int, forward: @escaping (Tensor) throws -> Tensor) {
@@ -48,8 +45,6 @@ public struct SamplerRestoration: ImageRestoration {
   public let sampler: Sampler
 
   public init(_ sampler: Sampler) { self.sampler = sampler }
-
-  public var sizeMultiple: Int { sampler.sizeMultiple }
 
   public func restore(_ image: Tensor, using rng: inout PhiloxRandom) throws -> Tensor {
     try image.paddedToMultiple(of: sampler.sizeMultiple) { try sampler.sample(degraded: $0, shape: $0.shape, using: &rng) }
@@ -72,8 +67,6 @@ extension Tensor {
 /// beat.
 public struct IdentityRestoration: ImageRestoration {
   public init() {}
-
-  public var sizeMultiple: Int { 1 }
 
   public func restore(_ image: Tensor, using rng: inout PhiloxRandom) throws -> Tensor { image }
 }
