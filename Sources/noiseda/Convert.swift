@@ -42,7 +42,7 @@ struct Convert: ParsableCommand {
   var shardSize: Int = 1000
   @Option(help: "Output folder.")
   var out: String
-  @Option(help: "Degradation making the degraded images from clean ones, e.g. awgn:25, camera, rain, blur:motion.")
+  @Option(help: "Degradation making the degraded images from clean ones, e.g. awgn:25, camera, rain, blur:motion, haze.")
   var degrade: String?
   @Option(help: "Seed for --degrade.")
   var seed: UInt64 = 0

@@ -1,7 +1,7 @@
 // End-to-end tests of `noiseda convert` and `noiseda inspect shards` through the built binary:
 // a folder with a bad file, the shards read back by h5py with the documented names, shapes and
-// attributes, a damaged shard caught by inspect, nothing-to-convert failing, and two ranks
-// under mpirun.
+// attributes, a damaged shard caught by inspect, nothing-to-convert failing, RESIDE's hazy/clear
+// pairing and the haze degradation, and two ranks under mpirun.
 import Foundation
 import XCTest
 
@@ -108,6 +108,58 @@ print("OK")
     let bad = try run(binary, ["convert", "--layout", "nope", "--input", source, "--kind", "clean", "--out", path("none")])
     XCTAssertNotEqual(bad.status, 0)
     XCTAssertTrue(bad.output.contains("unknown --layout 'nope'"), bad.output)
+  }
+
+  /// `--layout reside` pairs each hazy tile with the clear image its leading id names (a hazy file
+  /// without one is skipped and named); `--degrade haze` makes inputs that are brighter, flatter
+  /// versions of their targets.
+  func testResideLayoutPairsByIDAndHazeDegrades() throws {
+    let binary = try noiseda()
+    let clear = try makeSourceFolder("reside/clear", count: 2, width: 16, height: 16)
+    let hazy = try makeSourceFolder("reside/hazy", count: 3, width: 16, height: 16)
+    try FileManager.default.removeItem(atPath: clear + "/broken.jpg")
+    for (folder, from, to) in [(clear, "img00", "1"), (clear, "img01", "2"), (hazy, "img00", "1_1_0.9"), (hazy, "img01", "1_2_0.8"), (hazy, "img02", "2_1_0.7")] {
+      try FileManager.default.moveItem(atPath: "\(folder)/\(from).png", toPath: "\(folder)/\(to).png")
+    }
+    let pairs = try run(binary, ["convert", "--layout", "reside", "--input", path("reside"), "--kind", "pairs", "--task", "dehaze",
+                                 "--tile", "16", "--out", path("reside-pairs")])
+    XCTAssertEqual(pairs.status, 0, pairs.output)
+    XCTAssertTrue(pairs.output.contains("skipped \(hazy)/broken.jpg: no clear image broken.png"), pairs.output)
+    XCTAssertTrue(pairs.output.contains("3 pairs samples from 3 items, 1 skipped"), pairs.output)
+    let haze = try run(binary, ["convert", "--layout", "folder", "--input", clear, "--kind", "pairs", "--task", "dehaze",
+                                "--degrade", "haze", "--seed", "3", "--tile", "16", "--out", path("haze-pairs")])
+    XCTAssertEqual(haze.status, 0, haze.output)
+    XCTAssertTrue(haze.output.contains("2 pairs samples from 2 items, 0 skipped"), haze.output)
+
+    let check = #"""
+import sys, os
+try:
+    import h5py, numpy
+except ImportError:
+    print("SKIP"); sys.exit(0)
+def samples(folder):
+    out = []
+    for name in sorted(f for f in os.listdir(folder) if f.endswith(".h5")):
+        with h5py.File(os.path.join(folder, name), "r") as f:
+            out += list(zip(f["source"].asstr()[...], f["input"][...].astype(int), f["target"][...].astype(int)))
+    return out
+def picture(i):  # CommandTestCase.makeSourceFolder's image i
+    y, x, c = numpy.mgrid[0:16, 0:16, 0:3]
+    return (x * 7 + y * 3 + i * 40 + c * 85) % 256
+expected = {"1_1_0.9.png": (0, 0), "1_2_0.8.png": (1, 0), "2_1_0.7.png": (2, 1)}
+got = samples(sys.argv[1])
+assert sorted(os.path.basename(s) for s, _, _ in got) == sorted(expected), [s for s, _, _ in got]
+for source, inp, tgt in got:
+    hazy, clear = expected[os.path.basename(source)]
+    assert (inp == picture(hazy)).all() and (tgt == picture(clear)).all(), source
+for source, inp, tgt in samples(sys.argv[2]):
+    assert inp.mean() > tgt.mean() + 10 and inp.std() < 0.9 * tgt.std(), (source, inp.mean(), tgt.mean(), inp.std(), tgt.std())
+print("OK")
+"""#
+    let h5py = try run("/usr/bin/python3", ["-c", check, path("reside-pairs"), path("haze-pairs")])
+    XCTAssertEqual(h5py.status, 0, h5py.output)
+    if h5py.output.contains("SKIP") { throw XCTSkip("Debian's python3-h5py is not installed; h5py check skipped") }
+    XCTAssertTrue(h5py.output.contains("OK"), h5py.output)
   }
 
   func testTwoRanksUnderMpirunWriteOneManifest() throws {

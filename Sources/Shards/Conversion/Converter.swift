@@ -53,8 +53,14 @@ public final class Converter {
     let found = try options.layout.items(
       root: options.input, target: options.target, list: options.list,
       singleAreDegraded: options.kind == .real && options.degradation == nil)
-    let mine = Array(Swift.stride(from: rank, to: found.items.count, by: worldSize))
-    var report = try convert(found.items, indices: mine, rank: rank, worldSize: worldSize)
+    // Shards without inputs read only the clean half of each item, each clean file once (RESIDE
+    // shares one clear image among ten hazy ones).
+    var seen = Set<String>()
+    let items = options.storesInput ? found.items : found.items.compactMap { item in
+      item.clean.flatMap { seen.insert($0).inserted ? SourceItem(degraded: nil, clean: $0) : nil }
+    }
+    let mine = Array(Swift.stride(from: rank, to: items.count, by: worldSize))
+    var report = try convert(items, indices: mine, rank: rank, worldSize: worldSize)
     if rank == 0 { report.skipped = found.unmatched + report.skipped }
 
     let encoder = JSONEncoder()
@@ -62,7 +68,7 @@ public final class Converter {
     try encoder.encode(report).write(to: reportPath, options: .atomic)
     try barrier()
     guard rank == 0 else { return report }
-    return try gather(worldSize: worldSize, items: found.items.count)
+    return try gather(worldSize: worldSize, items: items.count)
   }
 
   // MARK: One rank's shards

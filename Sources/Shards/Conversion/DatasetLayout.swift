@@ -44,12 +44,20 @@ public enum DatasetLayout: String, CaseIterable, Sendable {
   /// ImageNet (ILSVRC2012): class folders of JPEGs (clean); with `--list`, only the files it
   /// names, one path relative to the root per line (e.g. I2SB's 10k validation subset).
   case imagenet
+  /// RESIDE ITS/OTS (dehazing training): `hazy/` and `clear/` (or `gt/`) side by side, anywhere
+  /// below the root; a hazy file pairs with the clear file named by its leading id
+  /// (`hazy/1_1_0.90179.png` → `clear/1.png`, `hazy/0001_0.8_0.2.jpg` → `clear/0001.jpg`).
+  case reside
+  /// SOTS indoor/outdoor (dehazing test): `hazy/` and `gt/` (or `clear/`), the same id rule.
+  case sots
+  /// NH-HAZE and NH-HAZE2: `NN_hazy.png` with `NN_GT.png` beside it.
+  case nhHaze = "nh-haze"
 
   /// Whether the layout gives degraded/clean pairs (else single images).
   public var isPaired: Bool {
     switch self {
     case .folder, .div2k, .flickr2k, .coco, .imagenet: return false
-    case .pairedFolders, .sidd, .rain13k, .spa, .gopro, .realblur: return true
+    case .pairedFolders, .sidd, .rain13k, .spa, .gopro, .realblur, .reside, .sots, .nhHaze: return true
     }
   }
 
@@ -85,9 +93,14 @@ public enum DatasetLayout: String, CaseIterable, Sendable {
       }
       return (items, unmatched)
     case .rain13k, .spa:
-      return try pairSiblingFolders(under: root, degradedName: "input", cleanName: "target")
+      return try pairSiblingFolders(under: root, degradedName: "input", cleanNames: ["target"])
     case .gopro:
-      return try pairSiblingFolders(under: root, degradedName: "blur", cleanName: "sharp")
+      return try pairSiblingFolders(under: root, degradedName: "blur", cleanNames: ["sharp"])
+    case .reside, .sots:
+      return try pairSiblingFolders(under: root, degradedName: "hazy", cleanNames: self == .reside ? ["clear", "gt"] : ["gt", "clear"],
+                                    pair: pairByLeadingID)
+    case .nhHaze:
+      return try pairHazyWithGT(under: root)
     case .imagenet:
       let files = try imageFiles(under: root, extensions: ["jpeg", "jpg", "png"])
       let item = { (file: String) in singleAreDegraded ? SourceItem(degraded: file, clean: nil) : SourceItem(degraded: nil, clean: file) }
@@ -172,9 +185,11 @@ func pairByName(degraded: String, clean: String) throws -> (items: [SourceItem],
   return (items, unmatched)
 }
 
-/// Every folder named `degradedName` below `root` (or `root` itself) with a sibling
-/// `cleanName`, paired by file name.
-func pairSiblingFolders(under root: String, degradedName: String, cleanName: String) throws -> (items: [SourceItem], unmatched: [SkippedSource]) {
+/// Every folder named `degradedName` below `root` (or `root` itself) with a sibling named by the
+/// first of `cleanNames` that exists, their files paired by `pair(degraded, clean)`.
+func pairSiblingFolders(under root: String, degradedName: String, cleanNames: [String],
+                        pair: (String, String) throws -> (items: [SourceItem], unmatched: [SkippedSource]) = pairByName)
+  throws -> (items: [SourceItem], unmatched: [SkippedSource]) {
   var folders: [String] = []
   let rootURL = URL(fileURLWithPath: root).standardizedFileURL
   if rootURL.lastPathComponent == degradedName { folders.append(rootURL.path) }
@@ -185,21 +200,92 @@ func pairSiblingFolders(under root: String, degradedName: String, cleanName: Str
   }
   var items: [SourceItem] = []
   var unmatched: [SkippedSource] = []
+  let cleanList = cleanNames.map { "'\($0)'" }.joined(separator: " or ")
   for folder in folders.sorted() {
-    let sibling = URL(fileURLWithPath: folder).deletingLastPathComponent().appendingPathComponent(cleanName).path
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: sibling, isDirectory: &isDirectory), isDirectory.boolValue else {
-      unmatched.append(SkippedSource(path: folder, reason: "no '\(cleanName)' folder beside it"))
+    let parent = URL(fileURLWithPath: folder).deletingLastPathComponent()
+    let sibling = cleanNames.lazy.map { parent.appendingPathComponent($0).path }.first { path in
+      var isDirectory: ObjCBool = false
+      return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+    guard let sibling else {
+      unmatched.append(SkippedSource(path: folder, reason: "no \(cleanList) folder beside it"))
       continue
     }
-    let pairs = try pairByName(degraded: folder, clean: sibling)
+    let pairs = try pair(folder, sibling)
     items += pairs.items
     unmatched += pairs.unmatched
   }
   if folders.isEmpty {
-    throw ConversionError.invalidOption("no '\(degradedName)/' + '\(cleanName)/' folders found under \(root)")
+    throw ConversionError.invalidOption("no '\(degradedName)/' folder with a \(cleanList) folder beside it found under \(root)")
   }
   return (items, unmatched)
+}
+
+/// Pairs each file of `hazy` with the file of `clean` named by its leading id, the part of its
+/// name before the first `_` (the whole name without one): RESIDE's `1_1_0.90179.png` → `1.png`.
+/// Several hazy files may share one clear file; clear files no hazy file names are reported.
+func pairByLeadingID(hazy: String, clean: String) throws -> (items: [SourceItem], unmatched: [SkippedSource]) {
+  var cleanByID: [String: String] = [:]
+  for file in try imageFiles(under: clean, extensions: ImageFile.extensions) where cleanByID[fileStem(file)] == nil {
+    cleanByID[fileStem(file)] = file
+  }
+  var items: [SourceItem] = []
+  var unmatched: [SkippedSource] = []
+  var used = Set<String>()
+  for file in try imageFiles(under: hazy, extensions: ImageFile.extensions) {
+    let id = String(fileStem(file).prefix { $0 != "_" })
+    guard !id.isEmpty else {
+      unmatched.append(SkippedSource(path: file, reason: "no image id before the first '_'; rename it ID_*.png after its clear image ID.png"))
+      continue
+    }
+    if let partner = cleanByID[id] {
+      items.append(SourceItem(degraded: file, clean: partner))
+      used.insert(id)
+    } else {
+      unmatched.append(SkippedSource(path: file, reason: "no clear image \(id).png or \(id).jpg in \(clean)"))
+    }
+  }
+  for id in cleanByID.keys.sorted() where !used.contains(id) {
+    unmatched.append(SkippedSource(path: cleanByID[id]!, reason: "no hazy image \(id)_*.png or \(id).png in \(hazy)"))
+  }
+  return (items, unmatched)
+}
+
+/// NH-HAZE's pairs: every `ID_hazy.EXT` below `root` with `ID_GT.EXT` (any image extension,
+/// suffixes in any case) in the same folder; the other files are reported.
+func pairHazyWithGT(under root: String) throws -> (items: [SourceItem], unmatched: [SkippedSource]) {
+  var hazy: [(file: String, key: String)] = []
+  var groundTruth: [String: String] = [:]  // by folder/ID
+  var unmatched: [SkippedSource] = []
+  for file in try imageFiles(under: root, extensions: ImageFile.extensions) {
+    let stem = fileStem(file)
+    let split = stem.lastIndex(of: "_")
+    let id = split.map { String(stem[..<$0]) } ?? ""
+    let suffix = split.map { stem[stem.index(after: $0)...].lowercased() } ?? ""
+    let key = URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent(id).path
+    switch (id.isEmpty, suffix) {
+    case (false, "hazy"): hazy.append((file, key))
+    case (false, "gt"): groundTruth[key] = groundTruth[key] ?? file
+    default: unmatched.append(SkippedSource(path: file, reason: "not named ID_hazy or ID_GT (NH-HAZE pairs 01_hazy.png with 01_GT.png)"))
+    }
+  }
+  var items: [SourceItem] = []
+  for (file, key) in hazy {
+    if let partner = groundTruth.removeValue(forKey: key) {
+      items.append(SourceItem(degraded: file, clean: partner))
+    } else {
+      unmatched.append(SkippedSource(path: file, reason: "no ground truth \(URL(fileURLWithPath: key).lastPathComponent)_GT.png beside it"))
+    }
+  }
+  for (key, file) in groundTruth.sorted(by: { $0.value < $1.value }) {
+    unmatched.append(SkippedSource(path: file, reason: "no hazy image \(URL(fileURLWithPath: key).lastPathComponent)_hazy.png beside it"))
+  }
+  return (items, unmatched)
+}
+
+/// A file's name without folder and extension.
+private func fileStem(_ path: String) -> String {
+  URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
 }
 
 private func requireDirectory(_ path: String) throws {

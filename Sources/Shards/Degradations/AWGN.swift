@@ -18,11 +18,7 @@ public struct AWGN: Degradation {
   /// Noise of fixed σ (0–255 scale).
   public init(sigma: Float) { self.init(sigma: sigma...sigma) }
 
-  public var name: String {
-    sigma.lowerBound == sigma.upperBound
-      ? "awgn:\(AWGN.format(sigma.lowerBound))"
-      : "awgn:\(AWGN.format(sigma.lowerBound))-\(AWGN.format(sigma.upperBound))"
-  }
+  public var name: String { "awgn:\(spelled(sigma))" }
 
   /// One σ for an image, on the [0, 1] scale.
   public func drawSigma(using rng: inout PhiloxRandom) -> Float {
@@ -41,9 +37,5 @@ public struct AWGN: Degradation {
   public static func addNoise(_ values: UnsafeMutablePointer<Float>, count: Int, sigma: Float, using rng: inout PhiloxRandom) {
     guard sigma > 0 else { return }
     for i in 0..<count { values[i] += sigma * rng.normal() }
-  }
-
-  private static func format(_ v: Float) -> String {
-    v == v.rounded() ? String(Int(v)) : String(v)
   }
 }
