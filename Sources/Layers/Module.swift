@@ -8,6 +8,9 @@ public enum ParameterInit: Equatable, Sendable {
   /// Kaiming normal, fan-in mode, ReLU gain (a = 0): N(0, 2 / fan_in), with
   /// fan_in = shape[1] · Π shape[2...] as torch.nn.init computes it.
   case kaimingNormal
+  /// Xavier (Glorot) normal: N(0, gain² · 2 / (fan_in + fan_out)), fan_out = shape[0] · Π shape[2...],
+  /// as `torch.nn.init.xavier_normal_`; CUT initialises its networks with gain 0.02.
+  case xavierNormal(gain: Float)
   /// All zeros (biases).
   case zeros
   /// All ones (normalisation scales).

@@ -107,16 +107,22 @@ public final class ParameterStore {
   public func zeroGrad() { gradients.zero() }
 
   /// Fills every parameter per its `ParameterInit`, drawing in entry order from `rng`
-  /// (Kaiming normal fan-in with ReLU gain for weights, zeros for biases, ones for norm scales).
+  /// (Kaiming normal fan-in with ReLU gain or Xavier normal for weights, zeros for biases, ones
+  /// for norm scales).
   public func initialize(using rng: inout PhiloxRandom) {
     for (e, p) in zip(entries, parameters) {
       let v = values.pointer + e.offset
+      // torch.nn.init's fans: fan_in = shape[1] · receptive field, fan_out = shape[0] · receptive field.
+      let receptive = e.shape.dropFirst(2).reduce(1, *)
+      let fanIn = e.shape.count > 1 ? e.shape[1] * receptive : e.shape[0]
       switch p.initializer {
       case .zeros: v.update(repeating: 0, count: e.count)
       case .ones: v.update(repeating: 1, count: e.count)
       case .kaimingNormal:
-        let fanIn = e.shape.count > 1 ? e.shape.dropFirst().reduce(1, *) : e.shape[0]
         let std = (2 / Float(fanIn)).squareRoot()
+        for i in 0..<e.count { v[i] = std * rng.normal() }
+      case .xavierNormal(let gain):
+        let std = gain * (2 / Float(fanIn + e.shape[0] * receptive)).squareRoot()
         for i in 0..<e.count { v[i] = std * rng.normal() }
       }
     }

@@ -11,16 +11,17 @@ public final class Conv2d: Module {
   public let padding: Int
   public let paddingMode: PaddingMode
   public let groups: Int
-  /// `[out, in/groups, k, k]`, Kaiming normal.
+  /// `[out, in/groups, k, k]`, Kaiming normal unless the network asks otherwise.
   public let weight: Parameter
   /// `[out]`, zeros; nil without bias.
   public let bias: Parameter?
   public var isTraining = true
 
-  /// `nn.Conv2d(inChannels, outChannels, kernelSize, stride, padding, groups=, bias=, padding_mode=)`.
+  /// `nn.Conv2d(inChannels, outChannels, kernelSize, stride, padding, groups=, bias=, padding_mode=)`;
+  /// `weightInit` is how `ParameterStore.initialize` fills the weight.
   public init(
     _ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
-    paddingMode: PaddingMode = .zeros, groups: Int = 1, bias: Bool = true
+    paddingMode: PaddingMode = .zeros, groups: Int = 1, bias: Bool = true, weightInit: ParameterInit = .kaimingNormal
   ) {
     precondition(inChannels % groups == 0 && outChannels % groups == 0, "Conv2d: channels not divisible by groups")
     self.inChannels = inChannels
@@ -30,7 +31,7 @@ public final class Conv2d: Module {
     self.padding = padding
     self.paddingMode = paddingMode
     self.groups = groups
-    weight = Parameter(shape: [outChannels, inChannels / groups, kernelSize, kernelSize], initializer: .kaimingNormal)
+    weight = Parameter(shape: [outChannels, inChannels / groups, kernelSize, kernelSize], initializer: weightInit)
     self.bias = bias ? Parameter(shape: [outChannels], initializer: .zeros) : nil
   }
 

@@ -38,6 +38,7 @@ public struct ModelBenchmark: Codable, Sendable {
       switch module {
       case let restorer as RestorerUNet: return try restorer(x)
       case let diffusion as DiffusionUNet: return try diffusion(x, gammas: gammas, using: &dropoutRandom)
+      case let network as UnaryModule: return try network(x)
       default: preconditionFailure("ModelBenchmark: no forward for \(type(of: module))")
       }
     }

@@ -1,18 +1,23 @@
 // ModelPresets: the named networks users pick in configs and on the command line — the
 // restorer sizes of the paper (unet-t/s/b), the diffusion sizes of appendix A4.6 and the
-// released config, the small CPU reproduction sizes of algorithms.md §6.1, and tiny test nets.
+// released config, the small CPU reproduction sizes of algorithms.md §6.1, CUT's generator and
+// discriminator at paper and CPU size (§2.1–2.2, §6.2), and tiny test nets.
 import Tensors
 
 /// A network architecture: which family and its configuration.
 public enum ModelSpec: Equatable, Sendable {
   case restorer(RestorerConfig)
   case diffusion(DiffusionConfig)
+  case generator(GeneratorConfig)
+  case discriminator(DiscriminatorConfig)
 
   /// A freshly built (zero-valued, uninitialised) network of this architecture.
   public func build() -> Module {
     switch self {
     case .restorer(let c): return RestorerUNet(c)
     case .diffusion(let c): return DiffusionUNet(c)
+    case .generator(let c): return ResnetGenerator(c)
+    case .discriminator(let c): return PatchDiscriminator(c)
     }
   }
 
@@ -21,6 +26,8 @@ public enum ModelSpec: Equatable, Sendable {
     switch self {
     case .restorer(let c): return c.inChannels
     case .diffusion(let c): return c.inChannels
+    case .generator(let c): return c.inChannels
+    case .discriminator(let c): return c.inChannels
     }
   }
 
@@ -29,6 +36,8 @@ public enum ModelSpec: Equatable, Sendable {
     switch self {
     case .restorer(let c): return c.sizeMultiple
     case .diffusion(let c): return c.sizeMultiple
+    case .generator(let c): return c.sizeMultiple
+    case .discriminator: return 1
     }
   }
 }
@@ -77,6 +86,11 @@ public enum ModelPresets {
           baseChannels: 16, channelMultipliers: [1, 2], resBlocks: 1, attentionResolutions: [], headChannels: 16,
           dropout: 0, groups: 8))
     ),
+    // CUT (algorithms.md §2.1–2.2): resnet_9blocks and the basic PatchGAN, and the §6.2 CPU sizes.
+    ("cut-paper", .generator(GeneratorConfig(baseChannels: 64, resnetBlocks: 9))),  // 11,378,179
+    ("cut-cpu", .generator(GeneratorConfig(baseChannels: 16, resnetBlocks: 3))),  // 272,515
+    ("patchgan-paper", .discriminator(DiscriminatorConfig(baseChannels: 64, layers: 3))),  // 2,764,737
+    ("patchgan-cpu", .discriminator(DiscriminatorConfig(baseChannels: 16, layers: 2))),  // 42,865
   ]
 
   /// Preset names, in display order.

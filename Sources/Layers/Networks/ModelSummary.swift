@@ -52,6 +52,7 @@ public struct ModelSummary {
         case let diffusion as DiffusionUNet:
           var rng = PhiloxRandom(seed: 0)
           _ = try diffusion(x, gammas: [0.5], using: &rng)
+        case let network as UnaryModule: _ = try network(x)
         default: preconditionFailure("ModelSummary: no forward for \(type(of: module))")
         }
       }
