@@ -29,6 +29,8 @@ public enum MethodRegistry {
     ConditionalDDPM.entry,
     DiffusionPrior.entry,
     ManifoldFunctionTraining.entry,
+    PatchContrastiveFamily.entry(.cut),
+    PatchContrastiveFamily.entry(.odcr),
     ToyAdversarial.entry,
     ToySampler.entry,
   ]
