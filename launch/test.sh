@@ -2,7 +2,8 @@
 # Runs every NoiseDA test: installs system packages and builds first when they are missing
 # (launch/setup.sh), then the multi-rank checks (Tests/CommCheck under mpirun -np 2 and 3, and
 # the training scenarios of Tests/TrainCheck under mpirun -np 2), then the demos and the study's
-# grid on tiny settings (launch/demo.sh --quick, launch/demo-i2sb.sh --quick, launch/demo-equireg.sh --quick, launch/study.sh
+# grid on tiny settings (launch/demo.sh --quick, launch/demo-i2sb.sh --quick, launch/demo-equireg.sh --quick,
+# launch/demo-dehaze.sh --quick, launch/study.sh
 # --quick), then the unit tests
 # (swift test, which also spawns the built binary for end-to-end and `mpirun -np 2` tests), and
 # ends with the test runner's summary line.
@@ -144,6 +145,23 @@ if [ "$equireg_ok" -eq 1 ]; then
 fi
 script_result demo-equireg "$equireg_ok" "launch/demo-equireg.sh --quick ($(($(date +%s) - equireg_start)) s)" "$equireg_out/demo.log"
 rm -rf "$equireg_out"
+# The dehazing demo end to end on tiny settings (launch/demo-dehaze.sh --quick, about a minute):
+# CUT and ODCR in both readings train on unpaired hazy and clear shards, are scored beside the hazy
+# inputs, and the report holds the table, the comparisons and the orthogonality plot.
+dehaze_out=$(mktemp -d)
+dehaze_start=$(date +%s)
+dehaze_ok=1
+NOISEDA=.build/release/noiseda timeout --kill-after=5 600 launch/demo-dehaze.sh --quick --out "$dehaze_out" >"$dehaze_out/demo.log" 2>&1 || dehaze_ok=0
+if [ "$dehaze_ok" -eq 1 ]; then
+  for row in "| hazy input | [0-9.]* | [0-9.]* | — |" "| cut | [0-9.]* | [0-9.]* | [-+][0-9.]* |" \
+    "| odcr-swapped | [0-9.]* | [0-9.]* | [-+][0-9.]* |" "odcr-printed against CUT: [-+][0-9.]* dB" \
+    "ODCR's heads stay orthonormal"; do
+    grep -q -- "$row" "$dehaze_out/runs/report.md" || { echo "demo-dehaze: report lacks a line matching '$row'"; dehaze_ok=0; }
+  done
+  [ "$(head -c 4 "$dehaze_out/runs/orthogonality.png" | tail -c 3)" = PNG ] || { echo "demo-dehaze: orthogonality.png is not a PNG file"; dehaze_ok=0; }
+fi
+script_result demo-dehaze "$dehaze_ok" "launch/demo-dehaze.sh --quick ($(($(date +%s) - dehaze_start)) s)" "$dehaze_out/demo.log"
+rm -rf "$dehaze_out"
 # The study's grid (launch/study.sh --quick, 2–4 minutes): every run of the grid trains two
 # steps with its overrides, is scored on the three splits, and has its row in the table.
 study_out=$(mktemp -d)
