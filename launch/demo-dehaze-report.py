@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import matplotlib
+from demo_reports import eval_images, eval_mean, training_seconds
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -17,22 +18,13 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 def scores(path):
     """Mean and per-image (PSNR, SSIM) on RGB of one `noiseda eval` JSON."""
-    report = json.loads(Path(path).read_text())
-    return (report["mean"]["psnrRGB"], report["mean"]["ssimRGB"]), [(i["psnrRGB"], i["ssimRGB"]) for i in report["images"]]
+    return eval_mean(path), eval_images(path)
 
 
 def orthogonality(path):
     """(step, ‖ΘᵀΘ − I‖) of every logged training record that has it."""
     records = [json.loads(line) for line in Path(path).read_text().splitlines()]
     return [(r["step"], r["orthogonality_error"]) for r in records if r.get("kind") == "train" and "orthogonality_error" in r]
-
-
-def seconds(runs):
-    out = {}
-    for line in (runs / "timing.tsv").read_text().splitlines()[1:]:
-        name, start, end = line.split("\t")
-        out[name] = float(end) - float(start)
-    return out
 
 
 def main():
@@ -44,7 +36,7 @@ def main():
     runs = Path(args.runs)
     base, base_images = scores(runs / "eval-inputs.json")
     results = {n: scores(runs / n / "eval.json") for n in args.names}
-    cost = seconds(runs)
+    cost = training_seconds(runs)
 
     rows = ["| run | PSNR | SSIM | PSNR − hazy input | images above the input |", "| --- | --- | --- | --- | --- |",
             f"| hazy input | {base[0]:.2f} | {base[1]:.4f} | — | — |"]

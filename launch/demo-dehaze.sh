@@ -14,6 +14,8 @@
 # NOISEDA=path/to/noiseda uses that binary and skips set-up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+DEMO=demo-dehaze
+. launch/demo-lib.sh
 
 out=.build/demo-dehaze
 quick=0
@@ -27,16 +29,11 @@ while [ $# -gt 0 ]; do
   esac
 done
 start=$(date +%s)
-if [ -z "${NOISEDA:-}" ]; then
-  launch/setup.sh --demo
-  export NOISEDA=.build/release/noiseda
-fi
-[ -x "$NOISEDA" ] || { echo "demo-dehaze: $NOISEDA is not an executable noiseda binary" >&2; exit 1; }
+demo_binary
 
 # Data: hazy 64-px tiles of three photographs, clear tiles of three others, 128-px validation tiles
 # of a held-out one hazed (input) and clear (target). Haze draws come from the converter's seed.
-photos=/usr/lib/python3/dist-packages/skimage/data
-[ -f "$photos/astronaut.png" ] || { echo "demo-dehaze: python3-skimage's photographs are missing; run launch/setup.sh --demo" >&2; exit 1; }
+photos=$(demo_photos)
 data="$out/data"
 rm -rf "$data"
 mkdir -p "$data/photos/hazy" "$data/photos/clear" "$data/photos/val"

@@ -17,6 +17,8 @@
 # NOISEDA=path/to/noiseda uses that binary and skips set-up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+DEMO=demo-equireg
+. launch/demo-lib.sh
 
 out=.build/demo-equireg
 quick=0
@@ -36,18 +38,13 @@ while [ $# -gt 0 ]; do
   esac
 done
 start=$(date +%s)
-if [ -z "${NOISEDA:-}" ]; then
-  launch/setup.sh --demo
-  export NOISEDA=.build/release/noiseda
-fi
-[ -x "$NOISEDA" ] || { echo "demo-equireg: $NOISEDA is not an executable noiseda binary" >&2; exit 1; }
+demo_binary
 for checkpoint in "$prior" "$mpe"; do
   [ -z "$checkpoint" ] || [ -f "$checkpoint" ] || { echo "demo-equireg: checkpoint $checkpoint does not exist" >&2; exit 1; }
 done
 
 # Data: clean 64-px tiles of six photographs for training; N 32-px crops of a held-out one to solve.
-photos=/usr/lib/python3/dist-packages/skimage/data
-[ -f "$photos/astronaut.png" ] || { echo "demo-equireg: python3-skimage's photographs are missing; run launch/setup.sh --demo" >&2; exit 1; }
+photos=$(demo_photos)
 [ "$quick" = 1 ] && count=2
 data="$out/data"
 rm -rf "$data"
@@ -75,8 +72,7 @@ settings=(--set run.out_dir="$runs" --set data.clean="$data/clean")
 # train NAME: one run on one rank and one thread from cluster/configs/NAME-demo.yaml, its log in runs/NAME.log.
 train() {
   rm -rf "${runs:?}/$2"
-  NOISEDA="$NOISEDA" launch/train.sh -n 1 -t 1 -- --config "cluster/configs/$1-demo.yaml" "${settings[@]}" >"$runs/$2.log" 2>&1 ||
-    { echo "demo-equireg: training $2 failed:"; tail -n 20 "$runs/$2.log"; return 1; }
+  demo_run "$2" "$runs/$2.log" launch/train.sh -n 1 -t 1 -- --config "cluster/configs/$1-demo.yaml" "${settings[@]}"
 }
 pids=()
 [ -n "$prior" ] || { echo "demo-equireg: training the prior (log in $runs/prior.log)"; train ddpm-prior prior & pids+=($!); }

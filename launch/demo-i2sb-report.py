@@ -5,10 +5,10 @@ what the numbers say (computed from them), training cost, a plot of PSNR against
 (psnr-nfe.png) and the validation grids. Writes RUNS/report.md and prints the table.
 Usage: demo-i2sb-report.py --runs RUNS --nfe 1 2 5 10 20"""
 import argparse
-import json
 from pathlib import Path
 
 import matplotlib
+from demo_reports import eval_mean, training_seconds
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -16,23 +16,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 METHODS = ["i2sb", "cond-ddpm"]
 
 
-def mean(path):
-    """(PSNR, SSIM) on RGB of one `noiseda eval` JSON."""
-    m = json.loads(Path(path).read_text())["mean"]
-    return m["psnrRGB"], m["ssimRGB"]
-
-
 def listed(values):
     return ", ".join(map(str, values))
-
-
-def seconds(runs):
-    """Training wall-clock seconds per method from timing.tsv."""
-    out = {}
-    for line in (runs / "timing.tsv").read_text().splitlines()[1:]:
-        method, start, end = line.split("\t")
-        out[method] = float(end) - float(start)
-    return out
 
 
 def main():
@@ -41,9 +26,9 @@ def main():
     parser.add_argument("--nfe", type=int, nargs="+", required=True)
     args = parser.parse_args()
     runs = Path(args.runs)
-    base = mean(runs / "eval-inputs.json")
-    scores = {m: {k: mean(runs / m / f"eval-nfe-{k}.json") for k in args.nfe} for m in METHODS}
-    cost = seconds(runs)
+    base = eval_mean(runs / "eval-inputs.json")
+    scores = {m: {k: eval_mean(runs / m / f"eval-nfe-{k}.json") for k in args.nfe} for m in METHODS}
+    cost = training_seconds(runs)
 
     rows = ["| NFE | input PSNR | i2sb PSNR | cond-ddpm PSNR | i2sb − cond-ddpm | i2sb SSIM | cond-ddpm SSIM |",
             "| --- | --- | --- | --- | --- | --- | --- |"]

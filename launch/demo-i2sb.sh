@@ -12,6 +12,8 @@
 # NOISEDA=path/to/noiseda uses that binary and skips set-up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+DEMO=demo-i2sb
+. launch/demo-lib.sh
 
 out=.build/demo-i2sb
 quick=0
@@ -23,15 +25,10 @@ while [ $# -gt 0 ]; do
   esac
 done
 start=$(date +%s)
-if [ -z "${NOISEDA:-}" ]; then
-  launch/setup.sh --demo
-  export NOISEDA=.build/release/noiseda
-fi
-[ -x "$NOISEDA" ] || { echo "demo-i2sb: $NOISEDA is not an executable noiseda binary" >&2; exit 1; }
+demo_binary
 
 # Data: 64-px SR tiles of six photographs; validation on the 20 128-px tiles of a held-out one.
-photos=/usr/lib/python3/dist-packages/skimage/data
-[ -f "$photos/astronaut.png" ] || { echo "demo-i2sb: python3-skimage's photographs are missing; run launch/setup.sh --demo" >&2; exit 1; }
+photos=$(demo_photos)
 data="$out/data"
 rm -rf "$data"
 mkdir -p "$data/photos/train" "$data/photos/val"
