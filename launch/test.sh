@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every NoiseDA test: installs system packages and builds first when they are missing
 # (launch/setup.sh), then the multi-rank checks (Tests/CommCheck under mpirun -np 2 and 3, and
-# the training scenarios of Tests/TrainCheck under mpirun -np 2), then the demos and the study's
+# the training scenarios of Tests/TrainCheck under mpirun -np 2, and the multi-host checks of
+# Tests/ClusterCheck on test hosts made by cluster/local/up.sh), then the demos and the study's
 # grid on tiny settings (launch/demo.sh --quick, launch/demo-i2sb.sh --quick, launch/demo-equireg.sh --quick,
 # launch/demo-dehaze.sh --quick, launch/study.sh
 # --quick), then the unit tests
@@ -11,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if ! pkg-config --exists ompi-c hdf5 openblas libpng libjpeg 2>/dev/null || ! command -v mpirun >/dev/null \
-  || ! /usr/bin/python3 -c "import h5py, skimage, matplotlib" 2>/dev/null || [ ! -x .build/release/noiseda ]; then
+  || ! /usr/bin/python3 -c "import h5py, skimage, matplotlib" 2>/dev/null || [ ! -x .build/release/noiseda ] || [ ! -x /usr/sbin/sshd ]; then
   launch/setup.sh --test
 fi
 # mpirun refuses root unless told (CI and containers run as root); tests may oversubscribe.
@@ -79,6 +80,14 @@ echo "Multi-rank checks: $comm_passed passed, $comm_failed failed"
 swift build -c release --product noiseda 2>&1 | { grep -vE '^\[[0-9]+/[0-9]+\]' || true; }
 train_failed=0
 Tests/TrainCheck/scenarios.sh .build/release/noiseda || train_failed=1
+# ---------------------------------------------------------------------------------------------
+# Multi-host checks (Tests/ClusterCheck/cluster.sh, about a minute): two test hosts as network
+# namespaces with their own sshd (cluster/local/up.sh), mpirun --hostfile over ssh and TCP only:
+# convert, DA training bit-identical to one host, a host whose processes die or whose link goes
+# down mid-run, resume on the surviving host, and down.sh leaving nothing behind. Where the
+# machine cannot (not root, no sshd, namespaces forbidden) it prints one "skipped" line instead.
+cluster_failed=0
+Tests/ClusterCheck/cluster.sh .build/release/noiseda || cluster_failed=1
 # ---------------------------------------------------------------------------------------------
 
 # script_result NAME OK WHAT LOG: one line for a scripted check, with the end of its log on failure.
@@ -179,4 +188,4 @@ rm -rf "$study_out"
 # Passing test cases are summarised, not listed; failures and the closing summary stay.
 swift test --skip-build --disable-swift-testing 2>&1 | { grep -vE "^(Test Case '.*' (started|passed)|Test Suite '.*' (started|passed))" || true; }
 # Any multi-rank or demo failure fails the script; the XCTest summary above stays the last line.
-[ "$comm_failed" -eq 0 ] && [ "$train_failed" -eq 0 ] && [ "$demos_failed" -eq 0 ] && [ "$study_ok" -eq 1 ]
+[ "$comm_failed" -eq 0 ] && [ "$train_failed" -eq 0 ] && [ "$cluster_failed" -eq 0 ] && [ "$demos_failed" -eq 0 ] && [ "$study_ok" -eq 1 ]
