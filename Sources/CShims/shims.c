@@ -1,10 +1,12 @@
-// CShims: what needs real C: CPU feature tests, and libjpeg's and libpng's longjmp errors.
+// CShims: what needs real C: CPU feature tests, HDF5's per-thread error printing, and libjpeg's
+// and libpng's longjmp errors (with the decoded-pixel limit checked from the header).
 #include "CShims.h"
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <jpeglib.h>
+#include <jerror.h>
 
 int noiseda_cpu_has_avx512(void) {
   __builtin_cpu_init();
@@ -15,6 +17,14 @@ int noiseda_cpu_has_avx512(void) {
 int noiseda_cpu_has_avx2_fma(void) {
   __builtin_cpu_init();
   return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+
+void noiseda_h5_silence_this_thread(void) {
+  static _Thread_local int silenced = 0;
+  if (!silenced) {
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    silenced = 1;
+  }
 }
 
 #ifdef NOISEDA_REQUIRE_AVX2_FMA
@@ -34,6 +44,7 @@ struct noiseda_jpeg_error {
   jmp_buf jump;
   char *message;
   size_t capacity;
+  noiseda_decoded_image *decoded;  // where warnings are counted (decoding only)
 };
 
 static void noiseda_jpeg_fail(j_common_ptr info) {
@@ -44,13 +55,18 @@ static void noiseda_jpeg_fail(j_common_ptr info) {
   longjmp(error->jump, 1);
 }
 
-// Warnings (e.g. "premature end of data") become errors: a truncated file is not an image.
+// A file that ends early ("premature end of JPEG file", "premature end of data segment") is an
+// error, never a half-grey image; other warnings (extraneous bytes before a marker, as some
+// MS-COCO files have) are counted, the first kept, and the image decoded.
 static void noiseda_jpeg_warn(j_common_ptr info, int level) {
-  if (level < 0) noiseda_jpeg_fail(info);
+  if (level >= 0) return;
+  int code = info->err->msg_code;
+  struct noiseda_jpeg_error *error = (struct noiseda_jpeg_error *)info->err;
+  if (code == JWRN_JPEG_EOF || code == JWRN_HIT_MARKER || !error->decoded) noiseda_jpeg_fail(info);
+  if (error->decoded->warnings++ == 0) (*info->err->format_message)(info, error->decoded->warning);
 }
 
-int noiseda_jpeg_decode_rgb(const uint8_t *data, size_t size, uint8_t **pixels, int *width,
-                            int *height, char *message, size_t capacity) {
+int noiseda_jpeg_decode_rgb(const uint8_t *data, size_t size, uint64_t max_pixels, noiseda_decoded_image *decoded) {
   struct jpeg_decompress_struct info;
   struct noiseda_jpeg_error error;
   uint8_t *volatile out = NULL;
@@ -58,17 +74,24 @@ int noiseda_jpeg_decode_rgb(const uint8_t *data, size_t size, uint8_t **pixels, 
   info.err = jpeg_std_error(&error.base);
   error.base.error_exit = noiseda_jpeg_fail;
   error.base.emit_message = noiseda_jpeg_warn;
-  error.message = message;
-  error.capacity = capacity;
+  error.message = decoded->message;
+  error.capacity = sizeof decoded->message;
+  error.decoded = decoded;
   if (setjmp(error.jump)) {
     jpeg_destroy_decompress(&info);
     free(out);
     free(row);
-    return -1;
+    return NOISEDA_DECODE_FAILED;
   }
   jpeg_create_decompress(&info);
   jpeg_mem_src(&info, data, (unsigned long)size);
   jpeg_read_header(&info, TRUE);
+  decoded->width = (int)info.image_width;
+  decoded->height = (int)info.image_height;
+  if ((uint64_t)info.image_width * info.image_height > max_pixels) {
+    jpeg_destroy_decompress(&info);
+    return NOISEDA_DECODE_TOO_LARGE;
+  }
   // libjpeg converts YCbCr and grayscale to RGB itself; CMYK/YCCK it can only give as CMYK.
   int cmyk = info.jpeg_color_space == JCS_CMYK || info.jpeg_color_space == JCS_YCCK;
   info.out_color_space = cmyk ? JCS_CMYK : JCS_RGB;
@@ -77,7 +100,7 @@ int noiseda_jpeg_decode_rgb(const uint8_t *data, size_t size, uint8_t **pixels, 
   out = malloc((size_t)w * h * 3);
   row = malloc((size_t)w * c);
   if (!out || !row) {
-    snprintf(message, capacity, "out of memory for a %dx%d image", w, h);
+    snprintf(decoded->message, sizeof decoded->message, "out of memory for a %dx%d image", w, h);
     longjmp(error.jump, 1);
   }
   while (info.output_scanline < info.output_height) {
@@ -99,10 +122,10 @@ int noiseda_jpeg_decode_rgb(const uint8_t *data, size_t size, uint8_t **pixels, 
   jpeg_finish_decompress(&info);
   jpeg_destroy_decompress(&info);
   free(row);
-  *pixels = out;
-  *width = w;
-  *height = h;
-  return 0;
+  decoded->pixels = out;
+  decoded->width = w;
+  decoded->height = h;
+  return NOISEDA_DECODED;
 }
 
 int noiseda_jpeg_encode_rgb(const uint8_t *pixels, int width, int height, int quality,
@@ -115,6 +138,7 @@ int noiseda_jpeg_encode_rgb(const uint8_t *pixels, int width, int height, int qu
   error.base.error_exit = noiseda_jpeg_fail;
   error.message = message;
   error.capacity = capacity;
+  error.decoded = NULL;
   if (setjmp(error.jump)) {
     jpeg_destroy_compress(&info);
     free(buffer);
@@ -178,46 +202,61 @@ static void noiseda_png_write_bytes(png_structp png, png_bytep bytes, png_size_t
 
 static void noiseda_png_flush(png_structp png) { (void)png; }
 
-// Errors and warnings both carry a message out; only errors abort (libpng longjmps itself).
+// Where libpng's error and warning callbacks write (png_get_error_ptr): the error message, and
+// for decoding the image whose warnings are counted.
+struct noiseda_png_messages {
+  char *message;
+  size_t capacity;
+  noiseda_decoded_image *decoded;
+};
+
+// Errors abort (libpng longjmps itself); warnings are counted and the first kept.
 static void noiseda_png_fail(png_structp png, png_const_charp text) {
-  char **slot = (char **)png_get_error_ptr(png);
-  snprintf(slot[0], (size_t)(uintptr_t)slot[1], "%s", text);
+  struct noiseda_png_messages *messages = (struct noiseda_png_messages *)png_get_error_ptr(png);
+  snprintf(messages->message, messages->capacity, "%s", text);
   png_longjmp(png, 1);
 }
 
 static void noiseda_png_warn(png_structp png, png_const_charp text) {
-  (void)png;
-  (void)text;
+  struct noiseda_png_messages *messages = (struct noiseda_png_messages *)png_get_error_ptr(png);
+  if (messages->decoded && messages->decoded->warnings++ == 0) {
+    snprintf(messages->decoded->warning, sizeof messages->decoded->warning, "%s", text);
+  }
 }
 
-int noiseda_png_decode_rgb(const uint8_t *data, size_t size, uint8_t **pixels, int *width,
-                           int *height, char *message, size_t capacity) {
-  char *slot[2] = {message, (char *)(uintptr_t)capacity};
+int noiseda_png_decode_rgb(const uint8_t *data, size_t size, uint64_t max_pixels, noiseda_decoded_image *decoded) {
+  struct noiseda_png_messages messages = {decoded->message, sizeof decoded->message, decoded};
   struct noiseda_png_reader reader = {data, size, 0};
   uint8_t *volatile out = NULL;
   png_bytep *volatile rows = NULL;
   if (size < 8 || png_sig_cmp(data, 0, 8) != 0) {
-    snprintf(message, capacity, "not a PNG file (bad signature)");
-    return -1;
+    snprintf(decoded->message, sizeof decoded->message, "not a PNG file (bad signature)");
+    return NOISEDA_DECODE_FAILED;
   }
-  png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, slot, noiseda_png_fail, noiseda_png_warn);
+  png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &messages, noiseda_png_fail, noiseda_png_warn);
   png_infop info = png ? png_create_info_struct(png) : NULL;
   if (!png || !info) {
-    snprintf(message, capacity, "out of memory");
+    snprintf(decoded->message, sizeof decoded->message, "out of memory");
     png_destroy_read_struct(&png, NULL, NULL);
-    return -1;
+    return NOISEDA_DECODE_FAILED;
   }
   if (setjmp(png_jmpbuf(png))) {
     png_destroy_read_struct(&png, &info, NULL);
     free(out);
     free(rows);
-    return -1;
+    return NOISEDA_DECODE_FAILED;
   }
   png_set_read_fn(png, &reader, noiseda_png_read_bytes);
   png_read_info(png, info);
   png_uint_32 w = png_get_image_width(png, info), h = png_get_image_height(png, info);
   int depth = png_get_bit_depth(png, info), color = png_get_color_type(png, info);
   if (w == 0 || h == 0 || w > 65535 || h > 65535) png_error(png, "image size outside 1...65535");
+  decoded->width = (int)w;
+  decoded->height = (int)h;
+  if ((uint64_t)w * h > max_pixels) {
+    png_destroy_read_struct(&png, &info, NULL);
+    return NOISEDA_DECODE_TOO_LARGE;
+  }
   if (color == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
   if (color == PNG_COLOR_TYPE_GRAY && depth < 8) png_set_expand_gray_1_2_4_to_8(png);
   if (depth == 16) png_set_scale_16(png);
@@ -236,17 +275,15 @@ int noiseda_png_decode_rgb(const uint8_t *data, size_t size, uint8_t **pixels, i
   png_read_end(png, NULL);
   png_destroy_read_struct(&png, &info, NULL);
   free(rows);
-  *pixels = out;
-  *width = (int)w;
-  *height = (int)h;
-  return 0;
+  decoded->pixels = out;
+  return NOISEDA_DECODED;
 }
 
 int noiseda_png_encode_rgb(const uint8_t *pixels, int width, int height, int level,
                            uint8_t **out, size_t *out_size, char *message, size_t capacity) {
-  char *slot[2] = {message, (char *)(uintptr_t)capacity};
+  struct noiseda_png_messages messages = {message, capacity, NULL};
   struct noiseda_png_writer writer = {NULL, 0, 0};
-  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, slot, noiseda_png_fail, noiseda_png_warn);
+  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &messages, noiseda_png_fail, noiseda_png_warn);
   png_infop info = png ? png_create_info_struct(png) : NULL;
   if (!png || !info) {
     snprintf(message, capacity, "out of memory");

@@ -1,6 +1,7 @@
 // HDF5Error: every failed libhdf5 call becomes one typed, one-line error naming the call, the
 // file and the object, with the innermost message of HDF5's own error stack (whose automatic
-// printing to stderr is switched off once, when the first file is opened).
+// printing to stderr is switched off on every thread that touches a file: a thread-safe libhdf5
+// keeps one stack per thread, and a loader thread would otherwise print ~20 lines per failure).
 import CHDF5
 import CShims
 
@@ -27,13 +28,19 @@ public struct HDF5Error: Error, CustomStringConvertible, Equatable {
   }
 }
 
-/// One-time library set-up: no error-stack printing to stderr (we report through `HDF5Error`).
+/// Library set-up: opened once, and no error-stack printing to stderr on any thread that uses
+/// it (we report through `HDF5Error`).
 enum HDF5Library {
-  static let ready: Bool = {
+  private static let opened: Bool = {
     _ = H5open()
-    noiseda_h5_disable_error_print()
     return true
   }()
+
+  /// Call before any HDF5 call on the current thread (cheap after the first time per thread).
+  static func enter() {
+    _ = opened
+    noiseda_h5_silence_this_thread()
+  }
 
   /// The most specific message on the current thread's HDF5 error stack, or a fallback.
   static func lastMessage() -> String {

@@ -28,7 +28,7 @@ public final class HDF5File {
 
   /// Creates (truncating) `path + ".tmp"`; call `commit()` to move it to `path`.
   public static func create(_ path: String) throws -> HDF5File {
-    _ = HDF5Library.ready
+    HDF5Library.enter()
     let temporary = path + ".tmp"
     let id = try h5check(
       H5Fcreate(temporary, noiseda_h5_f_acc_trunc(), noiseda_h5_p_default(), noiseda_h5_p_default()),
@@ -39,7 +39,7 @@ public final class HDF5File {
   /// Opens an existing file read-only. A missing file or one that is not HDF5 (for example cut
   /// short by a crash) throws an error naming it.
   public static func open(_ path: String) throws -> HDF5File {
-    _ = HDF5Library.ready
+    HDF5Library.enter()
     guard FileManager.default.fileExists(atPath: path) else {
       throw HDF5Error(call: "H5Fopen", file: path, object: "/", reason: "no such file")
     }
@@ -96,6 +96,7 @@ public final class HDF5File {
 
   /// Runs `body` on the open file id, or throws when the file is closed.
   func id<T>(_ call: String = "use", _ body: (hid_t) throws -> T) throws -> T {
+    HDF5Library.enter()
     lock.lock()
     let id = fileID
     lock.unlock()
@@ -107,6 +108,7 @@ public final class HDF5File {
 
   /// Opens or creates an object with `open(fileID)`, checks the id and records it for closing.
   func register(_ call: String, _ object: String, _ open: (hid_t) -> hid_t) throws -> hid_t {
+    HDF5Library.enter()
     lock.lock()
     defer { lock.unlock() }
     guard fileID >= 0 else {

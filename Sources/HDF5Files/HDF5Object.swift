@@ -26,6 +26,7 @@ public class HDF5Object {
 
   /// The live id, or an error when the file was closed under this object.
   func liveID(_ call: String) throws -> hid_t {
+    HDF5Library.enter()
     guard file.isOpen(id) else {
       throw HDF5Error(call: call, file: file.writingPath, object: path, reason: "the file is already closed")
     }

@@ -16,8 +16,9 @@ struct Convert: ParsableCommand {
       --degrade, for on-the-fly noise), real (degraded tiles, no labels), clean (clean tiles), \
       val (whole images with ground truth).
 
-      Unreadable files are skipped and listed; the command fails only when nothing could be \
-      converted. Re-running keeps shards that are complete and unchanged. See docs/data-format.md.
+      Unreadable files (corrupt, not a regular file, a dangling link, above --max-megapixels) \
+      are skipped and listed, files decoded with a warning listed too; the command fails only \
+      when nothing could be converted. EXIF orientation is applied. Re-running keeps shards that are complete and unchanged. See docs/data-format.md.
       """)
 
   @Option(help: "Raw layout: \(DatasetLayout.allCases.map(\.rawValue).joined(separator: "|")).")
@@ -50,6 +51,7 @@ struct Convert: ParsableCommand {
   var deflate: Int?
   @Option(help: "Resize the shorter side to N (antialiased bilinear) and keep the centre N×N, before degrading and tiling (ImageNet-style, e.g. 256).")
   var resize: Int?
+  @OptionGroup var limits: ImageLimitOptions
 
   func validate() throws {
     guard DatasetLayout(rawValue: layout) != nil else {
@@ -76,6 +78,7 @@ struct Convert: ParsableCommand {
     let barrier = FileArrivalBarrier(folder: converter.syncFolder, rank: rank, worldSize: worldSize)
     let report = try converter.run(rank: rank, worldSize: worldSize, barrier: barrier.wait)
     guard rank == 0 else { return }
+    for warned in report.warnings { print("converted with a warning \(warned.path): \(warned.reason)") }
     for skipped in report.skipped { print("skipped \(skipped.path): \(skipped.reason)") }
     print("\(out): \(report.shards.count) shards, \(report.count) \(kind) samples from \(report.items) items, \(report.skipped.count) skipped")
   }
@@ -84,6 +87,7 @@ struct Convert: ParsableCommand {
     ConversionOptions(
       layout: DatasetLayout(rawValue: layout)!, input: input, target: target, list: list, kind: ShardKind(rawValue: kind)!,
       task: task, tile: tile, stride: stride, small: SmallImagePolicy(rawValue: small)!, shardSize: shardSize, output: out,
-      degradation: try degrade.map(ConversionOptions.degradation(forOption:)), seed: seed, deflate: deflate, resize: resize)
+      degradation: try degrade.map(ConversionOptions.degradation(forOption:)), seed: seed, deflate: deflate, resize: resize,
+      maxPixels: limits.maxPixels)
   }
 }

@@ -22,6 +22,7 @@ struct Restore: ParsableCommand {
   @Option(help: "Overlap between tiles, blended linearly.")
   var overlap: Int = 64
   @OptionGroup var sampling: SamplerOptions
+  @OptionGroup var limits: ImageLimitOptions
 
   func validate() throws {
     guard tile > 2 * overlap, overlap >= 0 else { throw ValidationError("--tile \(tile) must exceed twice --overlap \(overlap)") }
@@ -36,8 +37,8 @@ struct Restore: ParsableCommand {
     let restoration = try saved.method.restoration(sampling.restoration)
     var rng = sampling.generator
     for (source, destination) in pairs {
-      let image = try ImageFile.read(source)
-      let restored = try tiled.restore(Tensor(image: image, range: range), with: restoration, using: &rng)
+      let image = try ImageFile.read(source, maxPixels: limits.maxPixels)
+      let restored = try tiled.restore(Tensor(image: image.image, range: range), with: restoration, using: &rng)
       try ImageFile.write(RGBImage(tensor: restored, range: range), to: destination)
       print("\(source) → \(destination)")
     }

@@ -54,6 +54,7 @@ struct Solve: ParsableCommand {
   var reduction: String?
   @Option(help: "EquiReg: hflip | rot90 | rot180 (default: the group the MPE function was trained for).")
   var group: String?
+  @OptionGroup var limits: ImageLimitOptions
 
   func validate() throws {
     guard MeasurementOperator.Task(rawValue: task) != nil else {
@@ -108,7 +109,7 @@ struct Solve: ParsableCommand {
     var report = SolveReport(images: [])
     for (index, start) in stride(from: 0, to: pairs.count, by: batch).enumerated() {
       let chunk = Array(pairs[start..<min(start + batch, pairs.count)])
-      let images = try chunk.map { Tensor(image: try ImageFile.read($0.input), range: saved.pixelRange) }
+      let images = try chunk.map { Tensor(image: try ImageFile.read($0.input, maxPixels: limits.maxPixels).image, range: saved.pixelRange) }
       guard images.allSatisfy({ $0.shape == images[0].shape }) else {
         throw ValidationError("--input \(input): the images of a batch differ in size (\(chunk[0].input) is \(images[0].shape[3])×\(images[0].shape[2])); solve them separately or with --batch 1")
       }

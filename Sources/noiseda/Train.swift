@@ -34,6 +34,7 @@ struct Train: ParsableCommand {
     case let path?: .path(path)
     }
     do {
+      try StepMemoryEstimate(config: resolved).check(resolved)
       let run = try TrainingRun(config: resolved, communicator: comm, resume: mode) { message in
         if comm.rank == 0 { print(message) }
       }

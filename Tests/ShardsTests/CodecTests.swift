@@ -8,12 +8,12 @@ import XCTest
 final class CodecTests: XCTestCase {
   func testPNGRoundTripIsExact() throws {
     let image = testPicture(width: 37, height: 23)
-    XCTAssertEqual(try PNGCodec.decode(PNGCodec.encode(image), name: "memory"), image)
+    XCTAssertEqual(try PNGCodec.decode(PNGCodec.encode(image), name: "memory").image, image)
   }
 
   func testJPEGRoundTripIsClose() throws {
     let image = testPicture(width: 64, height: 48)
-    let decoded = try JPEGCodec.decode(JPEGCodec.encode(image, quality: 95), name: "memory")
+    let decoded = try JPEGCodec.decode(JPEGCodec.encode(image, quality: 95), name: "memory").image
     XCTAssertEqual(decoded.width, 64)
     XCTAssertEqual(decoded.height, 48)
     XCTAssertLessThan(meanAbsoluteDifference(decoded, image), 3)
@@ -25,8 +25,8 @@ final class CodecTests: XCTestCase {
     let image = testPicture(width: 20, height: 11)
     try ImageFile.write(image, to: folder.path("a.png"))
     try ImageFile.write(image, to: folder.path("b.jpg"))
-    XCTAssertEqual(try ImageFile.read(folder.path("a.png")), image)
-    XCTAssertLessThan(meanAbsoluteDifference(try ImageFile.read(folder.path("b.jpg")), image), 4)
+    XCTAssertEqual(try ImageFile.read(folder.path("a.png")).image, image)
+    XCTAssertLessThan(meanAbsoluteDifference(try ImageFile.read(folder.path("b.jpg")).image, image), 4)
   }
 
   /// Hand-built PNGs (raw zlib, no PIL) in every colour type and depth, with the RGB each must
@@ -65,7 +65,7 @@ png("palette2", w, h, 2, 3, [bytes([sum(i << (6 - 2 * k) for k, i in enumerate(r
     _ = try runDebianPython(script, modules: ["zlib"], arguments: [folder.url.path])
     let names = ["rgb8", "rgb16", "rgba8", "rgba16", "gray8", "gray16", "grayalpha8", "gray1", "palette8", "palette2"]
     for name in names {
-      let image = try ImageFile.read(folder.path(name + ".png"))
+      let image = try ImageFile.read(folder.path(name + ".png")).image
       let expected = try [UInt8](Data(contentsOf: folder.url.appendingPathComponent(name + ".rgb")))
       XCTAssertEqual(image.width, 5, name)
       XCTAssertEqual(image.height, 3, name)
@@ -89,9 +89,9 @@ im.convert("L").save(os.path.join(out, "gray.png"))
 im.convert("CMYK").save(os.path.join(out, "cmyk.jpg"), quality=95)
 """#
     _ = try runDebianPython(script, modules: ["PIL"], arguments: [folder.url.path])
-    XCTAssertLessThan(meanAbsoluteDifference(try ImageFile.read(folder.path("progressive.jpg")), picture), 3)
-    XCTAssertLessThan(meanAbsoluteDifference(try ImageFile.read(folder.path("gray.jpg")), try ImageFile.read(folder.path("gray.png"))), 3)
-    XCTAssertLessThan(meanAbsoluteDifference(try ImageFile.read(folder.path("cmyk.jpg")), picture), 4)
+    XCTAssertLessThan(meanAbsoluteDifference(try ImageFile.read(folder.path("progressive.jpg")).image, picture), 3)
+    XCTAssertLessThan(meanAbsoluteDifference(try ImageFile.read(folder.path("gray.jpg")).image, try ImageFile.read(folder.path("gray.png")).image), 3)
+    XCTAssertLessThan(meanAbsoluteDifference(try ImageFile.read(folder.path("cmyk.jpg")).image, picture), 4)
   }
 
   func testTruncatedJPEGIsAnErrorNamingTheFile() throws {
@@ -100,14 +100,14 @@ im.convert("CMYK").save(os.path.join(out, "cmyk.jpg"), quality=95)
     let bytes = try JPEGCodec.encode(testPicture(width: 64, height: 64), quality: 90)
     let path = folder.path("cut.jpg")
     try Data(bytes.prefix(bytes.count / 2)).write(to: URL(fileURLWithPath: path))
-    assertCorrupt(try ImageFile.read(path), file: path, format: "JPEG")
+    assertCorrupt(try ImageFile.read(path).image, file: path, format: "JPEG")
   }
 
   /// skimage ships a truncated photograph as a test fixture; it must be an error, not grey rows.
   func testSkimageTruncatedJPEGIsAnError() throws {
     let path = "/usr/lib/python3/dist-packages/skimage/data/truncated.jpg"
     guard FileManager.default.fileExists(atPath: path) else { throw XCTSkip("python3-skimage is not installed") }
-    assertCorrupt(try ImageFile.read(path), file: path, format: "JPEG")
+    assertCorrupt(try ImageFile.read(path).image, file: path, format: "JPEG")
   }
 
   func testCorruptAndTruncatedPNGAreErrorsNamingTheFile() throws {
@@ -116,17 +116,17 @@ im.convert("CMYK").save(os.path.join(out, "cmyk.jpg"), quality=95)
     var bytes = try PNGCodec.encode(testPicture(width: 40, height: 40))
     let truncated = folder.path("cut.png")
     try Data(bytes.prefix(bytes.count - 30)).write(to: URL(fileURLWithPath: truncated))
-    assertCorrupt(try ImageFile.read(truncated), file: truncated, format: "PNG")
+    assertCorrupt(try ImageFile.read(truncated).image, file: truncated, format: "PNG")
 
     for index in 60..<80 { bytes[index] ^= 0x5A }  // inside IDAT: CRC mismatch
     let corrupt = folder.path("corrupt.png")
     try Data(bytes).write(to: URL(fileURLWithPath: corrupt))
-    assertCorrupt(try ImageFile.read(corrupt), file: corrupt, format: "PNG")
+    assertCorrupt(try ImageFile.read(corrupt).image, file: corrupt, format: "PNG")
 
     let text = folder.path("notes.png")
     try Data("hello".utf8).write(to: URL(fileURLWithPath: text))
-    XCTAssertThrowsError(try ImageFile.read(text)) { XCTAssertEqual($0 as? ImageFileError, .unknownFormat(file: text)) }
-    XCTAssertThrowsError(try ImageFile.read(folder.path("missing.png"))) { error in
+    XCTAssertThrowsError(try ImageFile.read(text).image) { XCTAssertEqual($0 as? ImageFileError, .unknownFormat(file: text)) }
+    XCTAssertThrowsError(try ImageFile.read(folder.path("missing.png")).image) { error in
       guard case .unreadable(let file, _)? = error as? ImageFileError else { return XCTFail("\(error)") }
       XCTAssertEqual(file, folder.path("missing.png"))
     }

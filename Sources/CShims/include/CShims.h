@@ -46,7 +46,10 @@ static inline unsigned noiseda_h5_f_acc_rdwr(void) { return H5F_ACC_RDWR; }
 static inline unsigned noiseda_h5_f_acc_trunc(void) { return H5F_ACC_TRUNC; }
 static inline unsigned noiseda_h5_f_acc_excl(void) { return H5F_ACC_EXCL; }
 static inline size_t noiseda_h5_variable(void) { return H5T_VARIABLE; }
-static inline void noiseda_h5_disable_error_print(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+/// Switches off HDF5's printing of its error stack to stderr for the calling thread (each
+/// thread of a thread-safe libhdf5 has its own stack); after the first call per thread, a
+/// thread-local flag makes it free. Errors are reported through HDF5Error instead.
+void noiseda_h5_silence_this_thread(void);
 
 // MARK: CPU features (for choosing OpenBLAS kernels; see docs/performance.md)
 /// 1 when the CPU runs AVX-512 F+BW+DQ+VL (OpenBLAS "SkylakeX" kernels), else 0.
@@ -54,12 +57,28 @@ int noiseda_cpu_has_avx512(void);
 /// 1 when the CPU runs AVX2 and FMA (OpenBLAS "Haswell" kernels), else 0.
 int noiseda_cpu_has_avx2_fma(void);
 
-// MARK: JPEG decoding (libjpeg reports errors by longjmp, which Swift cannot catch)
-/// Decodes a JPEG held in memory to 8-bit RGB, row-major, 3 bytes a pixel.
-/// On success returns 0, sets *width/*height and *pixels (free with free()).
-/// On failure returns -1 and writes libjpeg's message into `message` (capacity bytes).
-int noiseda_jpeg_decode_rgb(const uint8_t *data, size_t size, uint8_t **pixels, int *width,
-                            int *height, char *message, size_t capacity);
+// MARK: JPEG and PNG decoding (libjpeg and libpng report errors by longjmp, which Swift cannot catch)
+/// What a decoder shim gives back: the pixels (8-bit RGB, row-major, 3 bytes a pixel; free with
+/// free()), the size, and its messages.
+typedef struct {
+  uint8_t *pixels;
+  int width;
+  int height;
+  /// Warnings the decoder gave while still decoding the whole image (e.g. extraneous bytes).
+  int warnings;
+  /// The error when decoding failed.
+  char message[256];
+  /// The first warning.
+  char warning[256];
+} noiseda_decoded_image;
+
+/// Status of a decoder shim: decoded, failed (message set), or refused from its header because
+/// width × height exceeds max_pixels (width and height set, nothing allocated).
+enum { NOISEDA_DECODED = 0, NOISEDA_DECODE_FAILED = -1, NOISEDA_DECODE_TOO_LARGE = -2 };
+
+/// Decodes a JPEG held in memory (baseline, progressive, grayscale, Adobe CMYK/YCCK) to RGB.
+/// A truncated file is an error; other libjpeg warnings are counted and the image kept.
+int noiseda_jpeg_decode_rgb(const uint8_t *data, size_t size, uint64_t max_pixels, noiseda_decoded_image *out);
 
 /// Encodes 8-bit RGB rows to a JPEG in memory at the given quality (1-100).
 /// On success returns 0 and sets *out/*out_size (free with free()); on failure -1 and a message.
@@ -70,13 +89,11 @@ int noiseda_jpeg_encode_rgb(const uint8_t *pixels, int width, int height, int qu
 static inline hid_t noiseda_h5_p_link_create(void) { return H5P_LINK_CREATE; }
 static inline hsize_t noiseda_h5_s_unlimited(void) { return H5S_UNLIMITED; }
 
-// MARK: PNG (libpng reports errors by longjmp, which Swift cannot catch)
-/// Decodes a PNG held in memory (any bit depth, gray, gray+alpha, RGB, RGBA, palette) to 8-bit
-/// RGB, row-major, 3 bytes a pixel: 16-bit samples are scaled to 8 bits, palettes expanded,
-/// alpha dropped. On success returns 0, sets *width/*height and *pixels (free with free()).
-/// On failure returns -1 and writes libpng's message into `message` (capacity bytes).
-int noiseda_png_decode_rgb(const uint8_t *data, size_t size, uint8_t **pixels, int *width,
-                           int *height, char *message, size_t capacity);
+// MARK: PNG encoding and decoding
+/// Decodes a PNG held in memory (any bit depth, gray, gray+alpha, RGB, RGBA, palette) to RGB:
+/// 16-bit samples are scaled to 8 bits, palettes expanded, alpha dropped; libpng's warnings
+/// (e.g. a bad CRC in an ancillary chunk, which is then ignored) are counted.
+int noiseda_png_decode_rgb(const uint8_t *data, size_t size, uint64_t max_pixels, noiseda_decoded_image *out);
 
 /// Encodes 8-bit RGB rows (3 bytes a pixel) to a PNG in memory at zlib level 0-9.
 /// On success returns 0 and sets *out/*out_size (free with free()); on failure -1 and a message.

@@ -10,7 +10,7 @@ import Tensors
 public final class ConditionalDDPM: TrainingMethod {
   static let configKeys: [ConfigKey] = [
     ConfigKey(name: "cond_ddpm.network", defaultValue: .string("i2sb-cpu"), help: "network preset (6 input channels: x_t and x₁)"),
-    ConfigKey(name: "cond_ddpm.nfe", defaultValue: .int(10), help: "network evaluations of the respaced sampler in validation, eval and restore"),
+    ConfigKey(name: "cond_ddpm.nfe", defaultValue: .int(10), help: "network evaluations of the respaced sampler in validation, eval and restore", bounds: .count),
   ]
 
   public static let entry = MethodEntry(

@@ -2,16 +2,20 @@
 // trainer's RunConfig and the view a method reads its settings through; ConfigKey, the
 // documented setting a method adds to the schema; ConfigError, a user's mistake in one line.
 
-/// One documented setting: its dotted name, its default (which fixes its type) and its meaning.
+/// One documented setting: its dotted name, its default (which fixes its type), its meaning and,
+/// for numbers, the range a value must lie in.
 public struct ConfigKey: Sendable {
   public let name: String
   public let defaultValue: ConfigValue
   public let help: String
+  public let bounds: ConfigBounds?
 
-  public init(name: String, defaultValue: ConfigValue, help: String) {
+  public init(name: String, defaultValue: ConfigValue, help: String, bounds: ConfigBounds? = nil) {
+    precondition(bounds?.admits(defaultValue) ?? true, "config key \(name): default \(defaultValue) outside \(bounds!)")
     self.name = name
     self.defaultValue = defaultValue
     self.help = help
+    self.bounds = bounds
   }
 }
 

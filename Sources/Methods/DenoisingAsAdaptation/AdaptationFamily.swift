@@ -15,12 +15,12 @@ public final class AdaptationFamily: TrainingMethod {
 
   /// The `da.*` section (vanilla reads none of it).
   static let adaptationKeys: [ConfigKey] = [
-    ConfigKey(name: "da.lambda_max", defaultValue: .double(0.2), help: "β of eq. 5: the ceiling of λ_Dif"),
-    ConfigKey(name: "da.lambda_gamma", defaultValue: .double(5), help: "γ of eq. 5: steepness of the λ ramp"),
-    ConfigKey(name: "da.ramp_epochs", defaultValue: .int(300), help: "N of eq. 5 (ctrl_epoch): p = min(epoch / N, 1)"),
-    ConfigKey(name: "da.ramp_fraction", defaultValue: .double(0), help: "if > 0, p = min(step / (fraction · train.steps), 1) instead of epochs"),
-    ConfigKey(name: "da.margin", defaultValue: .double(0.1), help: "δ of the contrastive hinge"),
-    ConfigKey(name: "da.t_range", defaultValue: .ints([1, 999]), help: "[lo, hi] of the diffusion step t drawn per sample"),
+    ConfigKey(name: "da.lambda_max", defaultValue: .double(0.2), help: "β of eq. 5: the ceiling of λ_Dif", bounds: .nonNegative),
+    ConfigKey(name: "da.lambda_gamma", defaultValue: .double(5), help: "γ of eq. 5: steepness of the λ ramp", bounds: .nonNegative),
+    ConfigKey(name: "da.ramp_epochs", defaultValue: .int(300), help: "N of eq. 5 (ctrl_epoch): p = min(epoch / N, 1)", bounds: .count),
+    ConfigKey(name: "da.ramp_fraction", defaultValue: .double(0), help: "if > 0, p = min(step / (fraction · train.steps), 1) instead of epochs", bounds: .nonNegative),
+    ConfigKey(name: "da.margin", defaultValue: .double(0.1), help: "δ of the contrastive hinge", bounds: .nonNegative),
+    ConfigKey(name: "da.t_range", defaultValue: .ints([1, 999]), help: "[lo, hi] of the diffusion step t drawn per sample", bounds: .within(1, 999)),
     ConfigKey(name: "da.channel_shuffle", defaultValue: .bool(true), help: "per-sample random swap of the two condition slots"),
     ConfigKey(name: "da.residual_swap", defaultValue: .bool(true), help: "contrastive negatives x_s + R_r and x_r + R_s"),
     ConfigKey(name: "da.conditions", defaultValue: .string("both"), help: "both | synthetic | real (the other slot duplicates the one kept)"),

@@ -10,7 +10,7 @@ import Tensors
 public final class DiffusionPrior: TrainingMethod {
   static let configKeys: [ConfigKey] = [
     ConfigKey(name: "ddpm.network", defaultValue: .string("ddpm-cpu"), help: "the prior's network preset (3 channels in and out)"),
-    ConfigKey(name: "ddpm.nfe", defaultValue: .int(50), help: "steps of the respaced sampler for noiseda sample (noiseda solve takes --steps)"),
+    ConfigKey(name: "ddpm.nfe", defaultValue: .int(50), help: "steps of the respaced sampler for noiseda sample (noiseda solve takes --steps)", bounds: .count),
   ]
 
   public static let entry = MethodEntry(

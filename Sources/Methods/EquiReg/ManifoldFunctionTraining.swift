@@ -18,11 +18,11 @@ public final class ManifoldFunctionTraining: TrainingMethod {
   static let configKeys: [ConfigKey] = [
     ConfigKey(name: "mpe.objective", defaultValue: .string("equivariance"), help: "equivariance | contrastive"),
     ConfigKey(name: "mpe.group", defaultValue: .string("hflip"), help: "the group f is trained for: hflip | rot90 | rot180"),
-    ConfigKey(name: "mpe.channels", defaultValue: .int(16), help: "SmallCNN's first-block channels (the authors' base_channels, 64)"),
-    ConfigKey(name: "mpe.blocks", defaultValue: .int(3), help: "SmallCNN's stride-2 blocks (the authors' 4; §6.4 suggests 3)"),
-    ConfigKey(name: "mpe.temperature", defaultValue: .double(0.1), help: "NT-Xent temperature of the contrastive objective"),
-    ConfigKey(name: "mpe.projection", defaultValue: .int(64), help: "contrastive projection width"),
-    ConfigKey(name: "mpe.projection_hidden", defaultValue: .int(128), help: "contrastive projector's hidden width"),
+    ConfigKey(name: "mpe.channels", defaultValue: .int(16), help: "SmallCNN's first-block channels (the authors' base_channels, 64)", bounds: .count),
+    ConfigKey(name: "mpe.blocks", defaultValue: .int(3), help: "SmallCNN's stride-2 blocks (the authors' 4; §6.4 suggests 3)", bounds: .count),
+    ConfigKey(name: "mpe.temperature", defaultValue: .double(0.1), help: "NT-Xent temperature of the contrastive objective", bounds: .positive),
+    ConfigKey(name: "mpe.projection", defaultValue: .int(64), help: "contrastive projection width", bounds: .count),
+    ConfigKey(name: "mpe.projection_hidden", defaultValue: .int(128), help: "contrastive projector's hidden width", bounds: .count),
   ]
 
   public static let entry = MethodEntry(

@@ -15,13 +15,13 @@ import Tensors
 public final class ImageToImageBridge: TrainingMethod {
   static let configKeys: [ConfigKey] = [
     ConfigKey(name: "i2sb.network", defaultValue: .string("i2sb-cpu"), help: "bridge network preset (i2sb-cpu, i2sb-paper, or any diffusion preset)"),
-    ConfigKey(name: "i2sb.beta_max", defaultValue: .double(0.3), help: "β_max of the symmetric schedule: 0.3 for JPEG and 4× SR, 1.0 for deblurring and inpainting"),
+    ConfigKey(name: "i2sb.beta_max", defaultValue: .double(0.3), help: "β_max of the symmetric schedule: 0.3 for JPEG and 4× SR, 1.0 for deblurring and inpainting", bounds: .positive),
     ConfigKey(name: "i2sb.ot_ode", defaultValue: .bool(false), help: "OT-ODE: x_n = μ_n in training and no noise in sampling"),
     ConfigKey(name: "i2sb.cond_x1", defaultValue: .bool(false), help: "concatenate x₁ to the network input (6 channels)"),
     ConfigKey(name: "i2sb.mask", defaultValue: .string("none"), help: "none | center | freeform1020 | freeform2030 | freeform3040: inpainting from clean shards (the centre box, or free-form strokes covering 10–20/20–30/30–40 % drawn per sample), masked loss, known pixels re-imposed in sampling"),
-    ConfigKey(name: "i2sb.nfe", defaultValue: .int(10), help: "network evaluations of the sampler in validation, eval and restore (noiseda restore --nfe overrides)"),
-    ConfigKey(name: "i2sb.lr_step", defaultValue: .int(1000), help: "the learning rate is multiplied by i2sb.lr_gamma every this many steps (StepLR)"),
-    ConfigKey(name: "i2sb.lr_gamma", defaultValue: .double(0.99), help: "factor of each learning-rate decay"),
+    ConfigKey(name: "i2sb.nfe", defaultValue: .int(10), help: "network evaluations of the sampler in validation, eval and restore (noiseda restore --nfe overrides)", bounds: .count),
+    ConfigKey(name: "i2sb.lr_step", defaultValue: .int(1000), help: "the learning rate is multiplied by i2sb.lr_gamma every this many steps (StepLR)", bounds: .count),
+    ConfigKey(name: "i2sb.lr_gamma", defaultValue: .double(0.99), help: "factor of each learning-rate decay", bounds: .above(0, upTo: 1)),
   ]
 
   public static let entry = MethodEntry(

@@ -31,25 +31,25 @@ public final class PatchContrastiveFamily: TrainingMethod {
     ConfigKey(name: "cut.generator", defaultValue: .string("cut-cpu"), help: "generator preset (cut-cpu, cut-paper)"),
     ConfigKey(name: "cut.discriminator", defaultValue: .string("patchgan-cpu"), help: "discriminator preset (patchgan-cpu, patchgan-paper)"),
     ConfigKey(name: "cut.nce_layers", defaultValue: .ints([0, 4, 8, 12, 14]),
-              help: "generator layer indices PatchNCE compares (cut-cpu: input, both down convs, first and last ResnetBlock; CUT's 0,4,8,12,16 for cut-paper)"),
-    ConfigKey(name: "cut.patches", defaultValue: .int(64), help: "sampled positions per layer (CUT's num_patches, 256)"),
-    ConfigKey(name: "cut.projection", defaultValue: .int(64), help: "projection width D of the heads (CUT's 256)"),
-    ConfigKey(name: "cut.temperature", defaultValue: .double(0.07), help: "PatchNCE temperature τ"),
-    ConfigKey(name: "cut.lr", defaultValue: .double(2e-4), help: "Adam learning rate of G, D and the Adam-trained heads"),
-    ConfigKey(name: "cut.beta1", defaultValue: .double(0.5), help: "Adam β1"),
-    ConfigKey(name: "cut.beta2", defaultValue: .double(0.999), help: "Adam β2"),
+              help: "generator layer indices PatchNCE compares (cut-cpu: input, both down convs, first and last ResnetBlock; CUT's 0,4,8,12,16 for cut-paper)", bounds: .nonNegative),
+    ConfigKey(name: "cut.patches", defaultValue: .int(64), help: "sampled positions per layer (CUT's num_patches, 256)", bounds: .count),
+    ConfigKey(name: "cut.projection", defaultValue: .int(64), help: "projection width D of the heads (CUT's 256)", bounds: .count),
+    ConfigKey(name: "cut.temperature", defaultValue: .double(0.07), help: "PatchNCE temperature τ", bounds: .positive),
+    ConfigKey(name: "cut.lr", defaultValue: .double(2e-4), help: "Adam learning rate of G, D and the Adam-trained heads", bounds: .positive),
+    ConfigKey(name: "cut.beta1", defaultValue: .double(0.5), help: "Adam β1", bounds: .from(0, below: 1)),
+    ConfigKey(name: "cut.beta2", defaultValue: .double(0.999), help: "Adam β2", bounds: .from(0, below: 1)),
     ConfigKey(name: "cut.decay_start", defaultValue: .double(0.5),
-              help: "fraction of train.steps at constant rate before the linear decay to 0 (CUT: 200 of 400 epochs)"),
+              help: "fraction of train.steps at constant rate before the linear decay to 0 (CUT: 200 of 400 epochs)", bounds: .within(0, 1)),
   ]
   static let cutKeys: [ConfigKey] = [
-    ConfigKey(name: "cut.lambda_gan", defaultValue: .double(1), help: "weight of G's LSGAN term"),
-    ConfigKey(name: "cut.lambda_nce", defaultValue: .double(1), help: "weight of PatchNCE (FastCUT: 10)"),
+    ConfigKey(name: "cut.lambda_gan", defaultValue: .double(1), help: "weight of G's LSGAN term", bounds: .nonNegative),
+    ConfigKey(name: "cut.lambda_nce", defaultValue: .double(1), help: "weight of PatchNCE (FastCUT: 10)", bounds: .nonNegative),
     ConfigKey(name: "cut.identity", defaultValue: .bool(true), help: "identity NCE on clean images, NCE(y, G(y)) (CUT; off in FastCUT)"),
     ConfigKey(name: "cut.flip_equivariance", defaultValue: .bool(false), help: "FastCUT's flip equivariance: G sees x flipped half the time, its features flipped back"),
   ]
   static let odcrKeys: [ConfigKey] = [
     ConfigKey(name: "odcr.reading", defaultValue: .string("printed"), help: "printed | swapped: which of w_h and 1 − w_h weights the positive hazy term (docs/methods/cut-odcr.md)"),
-    ConfigKey(name: "odcr.orthogonal_lr", defaultValue: .double(5e-3), help: "γ of the heads' Riemannian step (inferred: 25 × the Adam rate)"),
+    ConfigKey(name: "odcr.orthogonal_lr", defaultValue: .double(5e-3), help: "γ of the heads' Riemannian step (inferred: 25 × the Adam rate)", bounds: .positive),
   ]
 
   /// The registry entry of `variant`.

@@ -1,15 +1,17 @@
 // JPEGCodec: JPEG decoding (baseline, progressive, grayscale, Adobe CMYK/YCCK → RGB uint8) and
 // RGB encoding over libjpeg, through the longjmp shim in CShims. A truncated file is an error
-// (libjpeg's "premature end" warning is promoted), never a half-grey image.
+// (libjpeg's "premature end" warnings are promoted), never a half-grey image; other warnings
+// (extraneous bytes before a marker) keep the image and are reported with it.
 import CShims
 import Foundation
 
 /// Reads and writes JPEG images as `RGBImage` (the camera-pipeline degradation also uses
 /// `encode`/`decode` in memory for its compression step).
 public enum JPEGCodec {
-  /// Decodes JPEG `bytes`; `name` (usually the file path) labels errors.
-  public static func decode(_ bytes: [UInt8], name: String) throws -> RGBImage {
-    try decodeRGB(bytes, name: name, format: "JPEG", noiseda_jpeg_decode_rgb)
+  /// Decodes JPEG `bytes`; `name` (usually the file path) labels errors. An image of more than
+  /// `maxPixels` pixels is refused from its header, before anything is allocated.
+  public static func decode(_ bytes: [UInt8], name: String, maxPixels: Int = ImageFile.defaultMaxPixels) throws -> DecodedImage {
+    try decodeRGB(bytes, name: name, format: "JPEG", maxPixels: maxPixels, noiseda_jpeg_decode_rgb)
   }
 
   /// Encodes `image` as a baseline JPEG at `quality` (1-100, libjpeg's scale).

@@ -5,9 +5,10 @@ import Foundation
 
 /// Reads and writes PNG images as `RGBImage`.
 public enum PNGCodec {
-  /// Decodes PNG `bytes`; `name` (usually the file path) labels errors.
-  public static func decode(_ bytes: [UInt8], name: String) throws -> RGBImage {
-    try decodeRGB(bytes, name: name, format: "PNG", noiseda_png_decode_rgb)
+  /// Decodes PNG `bytes`; `name` (usually the file path) labels errors. An image of more than
+  /// `maxPixels` pixels is refused from its header, before anything is allocated.
+  public static func decode(_ bytes: [UInt8], name: String, maxPixels: Int = ImageFile.defaultMaxPixels) throws -> DecodedImage {
+    try decodeRGB(bytes, name: name, format: "PNG", maxPixels: maxPixels, noiseda_png_decode_rgb)
   }
 
   /// Encodes `image` as an 8-bit RGB PNG at zlib `level` (0-9, default 6).
@@ -25,28 +26,4 @@ public enum PNGCodec {
     defer { free(out) }
     return Array(UnsafeBufferPointer(start: out, count: size))
   }
-}
-
-/// Runs a C decoder shim (`noiseda_png_decode_rgb` or `noiseda_jpeg_decode_rgb`) and wraps its
-/// malloc'd RGB result, or turns its message into `ImageFileError.corrupt`.
-func decodeRGB(
-  _ bytes: [UInt8], name: String, format: String,
-  _ decoder: (UnsafePointer<UInt8>?, Int, UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>?,
-              UnsafeMutablePointer<Int32>?, UnsafeMutablePointer<Int32>?, UnsafeMutablePointer<CChar>?, Int) -> Int32
-) throws -> RGBImage {
-  var message = [CChar](repeating: 0, count: 256)
-  var pixels: UnsafeMutablePointer<UInt8>?
-  var width: Int32 = 0
-  var height: Int32 = 0
-  let capacity = message.count
-  let status = bytes.withUnsafeBufferPointer { data in
-    decoder(data.baseAddress, data.count, &pixels, &width, &height, &message, capacity)
-  }
-  guard status == 0, let pixels, width > 0, height > 0 else {
-    let reason = String(cString: message)
-    throw ImageFileError.corrupt(file: name, format: format, reason: reason.isEmpty ? "empty image" : reason)
-  }
-  defer { free(pixels) }
-  let count = Int(width) * Int(height) * 3
-  return RGBImage(width: Int(width), height: Int(height), pixels: Array(UnsafeBufferPointer(start: pixels, count: count)))
 }

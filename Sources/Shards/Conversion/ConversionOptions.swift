@@ -42,10 +42,13 @@ public struct ConversionOptions: Sendable {
   /// Shorter side resized to this, then the centre square kept (ResizeCrop), before degrading
   /// and tiling; nil: images as they are.
   public var resize: Int?
+  /// Images whose header promises more pixels are skipped before decoding (ImageFile).
+  public var maxPixels: Int
 
   public init(layout: DatasetLayout, input: String, target: String? = nil, list: String? = nil, kind: ShardKind, task: String,
               tile: Int = 256, stride: Int? = nil, small: SmallImagePolicy = .reflect, shardSize: Int = 1000, output: String,
-              degradation: Degradation? = nil, seed: UInt64 = 0, deflate: Int? = nil, resize: Int? = nil) {
+              degradation: Degradation? = nil, seed: UInt64 = 0, deflate: Int? = nil, resize: Int? = nil,
+              maxPixels: Int = ImageFile.defaultMaxPixels) {
     self.layout = layout
     self.input = input
     self.target = target
@@ -61,6 +64,7 @@ public struct ConversionOptions: Sendable {
     self.seed = seed
     self.deflate = deflate
     self.resize = resize
+    self.maxPixels = maxPixels
   }
 
   /// Whether shards store a degraded `input` (clean-only `pairs` get theirs on the fly).
@@ -84,6 +88,7 @@ public struct ConversionOptions: Sendable {
     if shardSize < 1 { throw ConversionError.invalidOption("--shard-size must be at least 1") }
     if let deflate, !(0...9).contains(deflate) { throw ConversionError.invalidOption("--deflate \(deflate) must be 0...9") }
     if let resize, resize < 1 { throw ConversionError.invalidOption("--resize \(resize) must be a positive side in pixels") }
+    if maxPixels < 1 { throw ConversionError.invalidOption("--max-megapixels must be positive") }
     if degradation != nil && layout.isPaired {
       throw ConversionError.invalidOption("--degrade would replace the degraded images of --layout \(layout.rawValue); drop one of them")
     }
@@ -109,6 +114,8 @@ public struct ConversionOptions: Sendable {
       "resize=\(resize.map(String.init) ?? "none")",
       "rank=\(rank)/\(worldSize)", "items=\(items.count):\(listDigest)",
     ]
-    return parts.joined(separator: " ")
+    // The limit decides which images are skipped; the default leaves earlier fingerprints as they were.
+    let limit = maxPixels == ImageFile.defaultMaxPixels ? [] : ["max-pixels=\(maxPixels)"]
+    return (parts + limit).joined(separator: " ")
   }
 }

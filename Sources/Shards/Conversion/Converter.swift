@@ -16,6 +16,8 @@ public struct ConversionReport: Codable, Equatable, Sendable {
   public var shards: [ShardFileInfo]
   /// Source files that could not be used, with the reason.
   public var skipped: [SkippedSource]
+  /// Source files that were used although their decoder warned (e.g. extraneous JPEG bytes).
+  public var warnings: [SkippedSource] = []
   /// How many of `shards` were kept from an earlier run.
   public var reused: Int
   /// Source items handled.
@@ -79,7 +81,7 @@ public final class Converter {
     var position = 0
     var shardIndex = 0
     // Decoded (and degraded) items ahead of `position`, by position.
-    var ready: [Int: Result<[Sample], SkipReason>] = [:]
+    var ready: [Int: Result<PreparedItem, SkipReason>] = [:]
     while position < indices.count {
       let path = shardPath(rank: rank, index: shardIndex)
       if let kept = reusableShard(path, fingerprint: fingerprint, first: position) {
@@ -100,7 +102,7 @@ public final class Converter {
         while position < indices.count {
           let item = items[indices[position]]
           if ready[position] == nil { ready = prepare(items, indices, from: position) }
-          let samples: [Sample]
+          let prepared: PreparedItem
           switch ready[position]! {
           case .failure(let reason):
             skipped.append(SkippedSource(path: item.label, reason: reason.text))
@@ -108,11 +110,12 @@ public final class Converter {
             position += 1
             continue
           case .success(let decoded):
-            samples = decoded
+            prepared = decoded
           }
-          if writer.count > 0 && writer.count + samples.count > options.shardSize { break }
+          if writer.count > 0 && writer.count + prepared.samples.count > options.shardSize { break }
           ready[position] = nil
-          for sample in samples { try writer.append(input: sample.input, target: sample.target, source: item.label) }
+          report.warnings += prepared.warnings
+          for sample in prepared.samples { try writer.append(input: sample.input, target: sample.target, source: item.label) }
           position += 1
         }
         report.skipped += skipped
@@ -138,13 +141,13 @@ public final class Converter {
 
   /// The samples of the next batch of items from `position` on (a few per thread), computed in
   /// parallel.
-  private func prepare(_ items: [SourceItem], _ indices: [Int], from position: Int) -> [Int: Result<[Sample], SkipReason>] {
+  private func prepare(_ items: [SourceItem], _ indices: [Int], from position: Int) -> [Int: Result<PreparedItem, SkipReason>] {
     let batch = Array(position..<min(indices.count, position + 2 * Threading.count))
-    var results = [Result<[Sample], SkipReason>?](repeating: nil, count: batch.count)
+    var results = [Result<PreparedItem, SkipReason>?](repeating: nil, count: batch.count)
     let lock = NSLock()
     Threading.forEach(batch.count) { slot in
       let index = indices[batch[slot]]
-      let result: Result<[Sample], SkipReason>
+      let result: Result<PreparedItem, SkipReason>
       do {
         result = .success(try samples(items[index], stream: index))
       } catch let reason as SkipReason {
@@ -159,14 +162,20 @@ public final class Converter {
     return Dictionary(uniqueKeysWithValues: zip(batch, results.map { $0! }))
   }
 
-  /// The samples of one source item: whole images for `val`, else its tiles.
-  /// Throws `SkipReason` when the item cannot be used.
-  private func samples(_ item: SourceItem, stream: Int) throws -> [Sample] {
+  /// The samples of one source item (whole images for `val`, else its tiles) and its decoders'
+  /// warnings. Throws `SkipReason` when the item cannot be used.
+  private func samples(_ item: SourceItem, stream: Int) throws -> PreparedItem {
     var degraded: RGBImage?
     var clean: RGBImage?
+    var warnings: [SkippedSource] = []
     do {
-      degraded = try item.degraded.map(ImageFile.read)
-      clean = try item.clean.map(ImageFile.read)
+      let read = { (path: String) throws -> RGBImage in
+        let decoded = try ImageFile.read(path, maxPixels: self.options.maxPixels)
+        warnings += decoded.warnings.map { SkippedSource(path: path, reason: $0) }
+        return decoded.image
+      }
+      degraded = try item.degraded.map(read)
+      clean = try item.clean.map(read)
     } catch {
       throw SkipReason(text: "\(error)")
     }
@@ -187,7 +196,7 @@ public final class Converter {
     if options.storesInput && input == nil || options.storesTarget && target == nil {
       throw SkipReason(text: "has no \(input == nil ? "degraded" : "clean") image for a \(options.kind.rawValue) shard")
     }
-    guard options.kind.isTiled else { return [(input, target)] }
+    guard options.kind.isTiled else { return PreparedItem(samples: [(input, target)], warnings: warnings) }
     let cutter = TileCutter(tile: options.tile, stride: options.stride, small: options.small)
     let reference = (input ?? target)!
     guard cutter.accepts(reference) else {
@@ -196,7 +205,7 @@ public final class Converter {
     let inputs = input.map(cutter.tiles)
     let targets = target.map(cutter.tiles)
     let count = (inputs ?? targets)!.count
-    return (0..<count).map { (inputs?[$0], targets?[$0]) }
+    return PreparedItem(samples: (0..<count).map { (inputs?[$0], targets?[$0]) }, warnings: warnings)
   }
 
   /// A finished shard at `path` made with the same options, starting at item `first`, or nil.
@@ -230,6 +239,7 @@ public final class Converter {
       }
       merged.shards += report.shards
       merged.skipped += report.skipped
+      merged.warnings += report.warnings
       merged.reused += report.reused
       merged.items += report.items
     }
@@ -261,6 +271,12 @@ public final class Converter {
 
 /// One stored sample: a degraded and/or a clean image of the same size.
 typealias Sample = (input: RGBImage?, target: RGBImage?)
+
+/// One source item's samples and its decoders' warnings (by file).
+struct PreparedItem {
+  let samples: [Sample]
+  let warnings: [SkippedSource]
+}
 
 /// Why one source item was skipped (becomes a `SkippedSource`).
 struct SkipReason: Error {

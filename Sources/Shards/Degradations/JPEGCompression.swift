@@ -1,7 +1,5 @@
 // JPEGCompression: the lossy-codec step of a camera pipeline — quantise to 8 bits, encode with
-// libjpeg at a random quality, decode. Goes through the C shim because libjpeg reports errors by
-// longjmp.
-import CShims
+// libjpeg at a random quality, decode (JPEGCodec, over the C shim).
 import Foundation
 import Tensors
 
@@ -27,21 +25,13 @@ public struct JPEGCompression: Degradation {
   /// `image` encoded at `quality` and decoded again. Encoding a well-formed in-memory RGB image
   /// cannot fail short of running out of memory, so a failure is a crash with libjpeg's message.
   static func roundTrip(_ image: RGBImage, quality: Int) -> RGBImage {
-    var message = [CChar](repeating: 0, count: 200)
-    var encoded: UnsafeMutablePointer<UInt8>?
-    var encodedSize = 0
-    let status = image.pixels.withUnsafeBufferPointer { p in
-      noiseda_jpeg_encode_rgb(p.baseAddress, Int32(image.width), Int32(image.height), Int32(quality), &encoded, &encodedSize, &message, message.count)
+    let decoded: RGBImage
+    do {
+      decoded = try JPEGCodec.decode(JPEGCodec.encode(image, quality: quality), name: "JPEG round trip", maxPixels: .max).image
+    } catch {
+      preconditionFailure("JPEG round trip of an in-memory image failed: \(error)")
     }
-    guard status == 0, let encoded else { preconditionFailure("JPEG encode failed: \(String(cString: message))") }
-    defer { free(encoded) }
-    var decoded: UnsafeMutablePointer<UInt8>?
-    var width: Int32 = 0, height: Int32 = 0
-    guard noiseda_jpeg_decode_rgb(encoded, encodedSize, &decoded, &width, &height, &message, message.count) == 0, let decoded else {
-      preconditionFailure("JPEG decode of our own encoding failed: \(String(cString: message))")
-    }
-    defer { free(decoded) }
-    precondition(Int(width) == image.width && Int(height) == image.height, "JPEG round trip changed the size")
-    return RGBImage(width: image.width, height: image.height, pixels: Array(UnsafeBufferPointer(start: decoded, count: image.pixels.count)))
+    precondition(decoded.width == image.width && decoded.height == image.height, "JPEG round trip changed the size")
+    return decoded
   }
 }

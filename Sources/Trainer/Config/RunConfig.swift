@@ -1,5 +1,5 @@
-// RunConfig: loads YAML run configs (later files win), rejects unknown keys, duplicated keys and
-// mistyped values, applies `--set key=value` overrides, remembers which keys the user set (so
+// RunConfig: loads YAML run configs (later files win), rejects empty files, unknown keys,
+// duplicated keys, mistyped values and values outside a key's bounds, applies `--set key=value` overrides, remembers which keys the user set (so
 // that a set key nothing reads is an error: SettingsUse), and writes the resolved config back
 // out (for checkpoints).
 import Foundation
@@ -34,7 +34,9 @@ public struct RunConfig: Equatable, Sendable, ConfigReading {
       guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
         throw ConfigError(description: "config \(path): cannot read the file; check the path (presets are in cluster/configs/)")
       }
-      try config.merge(yaml: text, source: path)
+      guard try !config.merge(yaml: text, source: path).isEmpty else {
+        throw ConfigError(description: "config \(path): the file sets no key (empty, or only comments); give it sections such as train: and data:, or drop --config \(path)")
+      }
     }
     for item in overrides {
       guard let eq = item.firstIndex(of: "=") else {
@@ -45,17 +47,19 @@ public struct RunConfig: Equatable, Sendable, ConfigReading {
     return config
   }
 
-  /// Merges a YAML document into the current values.
-  public mutating func merge(yaml text: String, source: String) throws {
+  /// Merges a YAML document into the current values; returns the keys it set.
+  @discardableResult
+  public mutating func merge(yaml text: String, source: String) throws -> Set<String> {
     let node: Node?
     do {
       node = try Yams.compose(yaml: text)
     } catch {
       throw ConfigError(description: "config \(source): not valid YAML (\(String(describing: error).split(separator: "\n").first ?? ""))")
     }
-    guard let node else { return }
+    guard let node else { return [] }
     var seen = Set<String>()
     try merge(node, prefix: "", source: source, seen: &seen)
+    return seen
   }
 
   /// Merges one mapping; `seen` holds the keys this document has set (a key twice is an error).
@@ -97,6 +101,9 @@ public struct RunConfig: Equatable, Sendable, ConfigReading {
     guard let key = ConfigSchema.byName[name] else { throw unknownKey(name, source: source) }
     guard let value = key.defaultValue.parsing(text) else {
       throw ConfigError(description: "\(source): \(name) = '\(text)' is not \(key.defaultValue.typeName) (\(key.help))")
+    }
+    if let bounds = key.bounds, !bounds.admits(value) {
+      throw ConfigError(description: "\(source): \(name) = \(text) must be \(bounds) (\(key.help))")
     }
     values[name] = value
     explicitlySet[name] = source
