@@ -12,7 +12,7 @@ node() { echo "nd-node$1"; }
 sshd_running() {
   local pid
   pid=$(cat "$state/$1/sshd.pid" 2>/dev/null) || return 1
-  grep -q -- "-f $state/$1/sshd_config" <<<"$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)"
+  grep -q -- "-f $state/$1/sshd_config" <<<"$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline")"
 }
 
 # release_netns_dir: removes /run/netns, which `ip netns add` creates and bind-mounts onto itself,

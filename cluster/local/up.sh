@@ -182,12 +182,17 @@ done
 
 for k in $(seq 1 "$hosts"); do echo "$(node "$k") slots=$slots"; done >"$state/hostfile"
 cat >"$state/env" <<EOF
-# source $state/env: Open MPI's settings for the test hosts (cluster/local/up.sh).
+# . $state/env: Open MPI's settings for the test hosts (cluster/local/up.sh): the hostfile, ssh
+# with the cluster's keys (mpirun itself launches every daemon), TCP on the test subnet only, and
+# daemon keepalives (10 s of silence, then 3 probes 2 s apart) so a vanished host ends the job
+# in about 16 s; mpirun runs as root here.
 export NOISEDA_CLUSTER_HOSTFILE=$state/hostfile
 export OMPI_MCA_plm_rsh_agent="ssh -F $state/ssh_config"
 export OMPI_MCA_plm_rsh_no_tree_spawn=1
 export OMPI_MCA_btl_tcp_if_include=$net.0/24
 export OMPI_MCA_oob_tcp_if_include=$net.0/24
+export OMPI_MCA_oob_tcp_keepalive_time=10 OMPI_MCA_oob_tcp_keepalive_intvl=2 OMPI_MCA_oob_tcp_keepalive_probes=3
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 EOF
 trap - EXIT
 echo "up.sh: $hosts hosts up ($(tr '\n' ' ' <"$state/hosts")on $net.0/24 via $bridge, $slots slots each); hostfile $state/hostfile"
