@@ -1,6 +1,7 @@
-// `noiseda restore`: restores one image or a folder of images with a checkpoint's method (its
+// `noiseda restore`: restores one image or a folder of images (not its subfolders; unreadable
+// files listed, the rest restored, then a failing count) with a checkpoint's method (its
 // restoration: a restorer pass or a sampler; EMA weights by default), tiled with blended overlaps
-// so any size fits in memory.
+// so any size fits in memory. EXIF orientation is applied as `convert` does.
 import ArgumentParser
 import Foundation
 import Methods
@@ -13,7 +14,7 @@ struct Restore: ParsableCommand {
 
   @Option(help: "Checkpoint (.h5) written by noiseda train.")
   var checkpoint: String
-  @Option(help: "Input image (PNG/JPEG) or folder of images.")
+  @Option(help: "Input image (PNG/JPEG) or folder of images (its subfolders are not searched).")
   var input: String
   @Option(help: "Output image (PNG/JPEG by extension) or folder (PNG files).")
   var output: String
@@ -32,15 +33,16 @@ struct Restore: ParsableCommand {
     let saved = try SavedModel.load(checkpoint, ema: !sampling.noEMA)
     if let warning = saved.emaWarning { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
     let range = saved.pixelRange
-    let pairs = try ImageFolderPairs.pairs(input: input, output: output)
+    var inputs = try ImageFolderPairs(input: input, output: output)
     let tiled = TiledRestoration(tile: tile, overlap: overlap)
     let restoration = try saved.method.restoration(sampling.restoration)
     var rng = sampling.generator
-    for (source, destination) in pairs {
-      let image = try ImageFile.read(source, maxPixels: limits.maxPixels)
-      let restored = try tiled.restore(Tensor(image: image.image, range: range), with: restoration, using: &rng)
+    for (source, destination) in inputs.pairs {
+      guard let image = inputs.read(source, maxPixels: limits.maxPixels) else { continue }
+      let restored = try tiled.restore(Tensor(image: image, range: range), with: restoration, using: &rng)
       try ImageFile.write(RGBImage(tensor: restored, range: range), to: destination)
       print("\(source) → \(destination)")
     }
+    try inputs.finish(verb: "restored")
   }
 }

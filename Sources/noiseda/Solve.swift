@@ -105,28 +105,31 @@ struct Solve: ParsableCommand {
     let settings = PosteriorSolveSettings(
       task: MeasurementOperator.Task(rawValue: task)!, steps: steps, zeta: zeta, noise: sigmaY, measure: measure, manifold: manifold,
       equireg: try penaltySettings())
-    let pairs = try ImageFolderPairs.pairs(input: input, output: output)
+    var inputs = try ImageFolderPairs(input: input, output: output)
     var report = SolveReport(images: [])
-    for (index, start) in stride(from: 0, to: pairs.count, by: batch).enumerated() {
-      let chunk = Array(pairs[start..<min(start + batch, pairs.count)])
-      let images = try chunk.map { Tensor(image: try ImageFile.read($0.input, maxPixels: limits.maxPixels).image, range: saved.pixelRange) }
-      guard images.allSatisfy({ $0.shape == images[0].shape }) else {
-        throw ValidationError("--input \(input): the images of a batch differ in size (\(chunk[0].input) is \(images[0].shape[3])×\(images[0].shape[2])); solve them separately or with --batch 1")
+    for (index, start) in stride(from: 0, to: inputs.pairs.count, by: batch).enumerated() {
+      let chunk = inputs.pairs[start..<min(start + batch, inputs.pairs.count)].compactMap { pair in
+        inputs.read(pair.input, maxPixels: limits.maxPixels).map { (pair, Tensor(image: $0, range: saved.pixelRange)) }
       }
-      let solved = try PosteriorSolve.run(saved, images: try Tensor.concat(images, axis: 0), settings: settings, seed: seed &+ UInt64(index))
-      for (i, pair) in chunk.enumerated() {
+      guard let first = chunk.first else { continue }
+      guard chunk.allSatisfy({ $0.1.shape == first.1.shape }) else {
+        throw ValidationError("--input \(input): the images of a batch differ in size (\(first.0.input) is \(first.1.shape[3])×\(first.1.shape[2])); solve them separately or with --batch 1")
+      }
+      let solved = try PosteriorSolve.run(saved, images: try Tensor.concat(chunk.map(\.1), axis: 0), settings: settings, seed: seed &+ UInt64(index))
+      for (i, (pair, _)) in chunk.enumerated() {
         try ImageFile.write(RGBImage(tensor: solved.restored, index: i, range: saved.pixelRange), to: pair.output)
         let entry = SolveReport.Image(input: pair.input, output: pair.output, quality: solved.quality?[i], equivarianceError: solved.equivarianceError?[i])
         print(entry.line)
         report.images.append(entry)
       }
     }
-    if pairs.count > 1 { print(report.meanLine) }
+    if report.images.count > 1 { print(report.meanLine) }
     if let json {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
       try encoder.encode(report).write(to: URL(fileURLWithPath: json), options: .atomic)
       print("wrote \(json)")
     }
+    try inputs.finish(verb: "solved")
   }
 }

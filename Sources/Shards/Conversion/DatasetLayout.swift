@@ -1,6 +1,6 @@
 // DatasetLayout: how the raw datasets the paper uses are laid out on disk, turned into a sorted
-// list of source items (a degraded file, a clean file, or both). Unmatched halves of pairs are
-// reported, not silently dropped.
+// list of source items (a degraded file, a clean file, or both). Unmatched halves of pairs, and
+// files with an image extension that cannot be read (FolderListing), are reported, not dropped.
 import Foundation
 
 /// One source image or pair, as found on disk.
@@ -71,16 +71,17 @@ public enum DatasetLayout: String, CaseIterable, Sendable {
     switch self {
     case .folder, .div2k, .flickr2k, .coco:
       let extensions: Set<String> = self == .coco ? ["jpg", "jpeg"] : self == .folder ? ImageFile.extensions : ["png"]
-      let files = try imageFiles(under: root, extensions: extensions)
-      return (files.map { singleAreDegraded ? SourceItem(degraded: $0, clean: nil) : SourceItem(degraded: nil, clean: $0) }, [])
+      let listing = try imageFiles(under: root, extensions: extensions)
+      return (listing.files.map { singleAreDegraded ? SourceItem(degraded: $0, clean: nil) : SourceItem(degraded: nil, clean: $0) }, listing.unusable)
     case .pairedFolders:
       guard let target else { throw ConversionError.invalidOption("--layout paired-folders needs --target CLEAN_FOLDER") }
       try requireDirectory(target)
       return try pairByName(degraded: root, clean: target)
     case .sidd:
+      let listing = try imageFiles(under: root, extensions: ImageFile.extensions)
       var items: [SourceItem] = []
-      var unmatched: [SkippedSource] = []
-      for file in try imageFiles(under: root, extensions: ImageFile.extensions) {
+      var unmatched = listing.unusable
+      for file in listing.files {
         let name = URL(fileURLWithPath: file).lastPathComponent
         guard name.contains("_NOISY_SRGB_") else { continue }
         let partner = URL(fileURLWithPath: file).deletingLastPathComponent()
@@ -102,12 +103,12 @@ public enum DatasetLayout: String, CaseIterable, Sendable {
     case .nhHaze:
       return try pairHazyWithGT(under: root)
     case .imagenet:
-      let files = try imageFiles(under: root, extensions: ["jpeg", "jpg", "png"])
+      let listing = try imageFiles(under: root, extensions: ["jpeg", "jpg", "png"])
       let item = { (file: String) in singleAreDegraded ? SourceItem(degraded: file, clean: nil) : SourceItem(degraded: nil, clean: file) }
-      guard let list else { return (files.map(item), []) }
-      let available = Set(files)
+      guard let list else { return (listing.files.map(item), listing.unusable) }
+      let available = Set(listing.files)
       var items: [SourceItem] = []
-      var unmatched: [SkippedSource] = []
+      var unmatched = listing.unusable
       for line in try listLines(list, root: root) {
         let path = URL(fileURLWithPath: root).appendingPathComponent(line).standardizedFileURL.path
         if available.contains(path) { items.append(item(path)) } else { unmatched.append(SkippedSource(path: path, reason: "listed in \(list) but not found")) }
@@ -145,24 +146,21 @@ func listLines(_ list: String, root: String) throws -> [String] {
   return text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
 }
 
-/// Image files (by extension, case-insensitive) anywhere below `root`, sorted by path.
-func imageFiles(under root: String, extensions: Set<String>) throws -> [String] {
-  guard let enumerator = FileManager.default.enumerator(at: URL(fileURLWithPath: root), includingPropertiesForKeys: [.isRegularFileKey]) else {
-    throw ConversionError.invalidOption("cannot list \(root)")
-  }
-  var files: [String] = []
-  for case let url as URL in enumerator where extensions.contains(url.pathExtension.lowercased()) {
-    if (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true { files.append(url.standardizedFileURL.path) }
-  }
-  return files.sorted()
+/// Image files (by extension, case-insensitive) anywhere below `root` (an absolute, standardised
+/// path), sorted, and the entries with an image extension that are not readable files.
+func imageFiles(under root: String, extensions: Set<String>) throws -> FolderListing {
+  try FolderListing(root: URL(fileURLWithPath: root).standardizedFileURL.path, extensions: extensions, recursive: true)
 }
 
 /// Pairs files of `degraded` and `clean` by relative path without extension.
 func pairByName(degraded: String, clean: String) throws -> (items: [SourceItem], unmatched: [SkippedSource]) {
+  var unmatched: [SkippedSource] = []
   func keyed(_ folder: String) throws -> [String: String] {
     let base = URL(fileURLWithPath: folder).standardizedFileURL.path
     var byKey: [String: String] = [:]
-    for file in try imageFiles(under: folder, extensions: ImageFile.extensions) {
+    let listing = try imageFiles(under: folder, extensions: ImageFile.extensions)
+    unmatched += listing.unusable
+    for file in listing.files {
       let relative = String(file.dropFirst(base.count))
       byKey[(relative as NSString).deletingPathExtension] = file
     }
@@ -171,7 +169,6 @@ func pairByName(degraded: String, clean: String) throws -> (items: [SourceItem],
   let degradedFiles = try keyed(degraded)
   let cleanFiles = try keyed(clean)
   var items: [SourceItem] = []
-  var unmatched: [SkippedSource] = []
   for key in degradedFiles.keys.sorted() {
     if let partner = cleanFiles[key] {
       items.append(SourceItem(degraded: degradedFiles[key], clean: partner))
@@ -225,14 +222,16 @@ func pairSiblingFolders(under root: String, degradedName: String, cleanNames: [S
 /// name before the first `_` (the whole name without one): RESIDE's `1_1_0.90179.png` → `1.png`.
 /// Several hazy files may share one clear file; clear files no hazy file names are reported.
 func pairByLeadingID(hazy: String, clean: String) throws -> (items: [SourceItem], unmatched: [SkippedSource]) {
+  let cleanListing = try imageFiles(under: clean, extensions: ImageFile.extensions)
+  let hazyListing = try imageFiles(under: hazy, extensions: ImageFile.extensions)
   var cleanByID: [String: String] = [:]
-  for file in try imageFiles(under: clean, extensions: ImageFile.extensions) where cleanByID[fileStem(file)] == nil {
+  for file in cleanListing.files where cleanByID[fileStem(file)] == nil {
     cleanByID[fileStem(file)] = file
   }
   var items: [SourceItem] = []
-  var unmatched: [SkippedSource] = []
+  var unmatched = hazyListing.unusable + cleanListing.unusable
   var used = Set<String>()
-  for file in try imageFiles(under: hazy, extensions: ImageFile.extensions) {
+  for file in hazyListing.files {
     let id = String(fileStem(file).prefix { $0 != "_" })
     guard !id.isEmpty else {
       unmatched.append(SkippedSource(path: file, reason: "no image id before the first '_'; rename it ID_*.png after its clear image ID.png"))
@@ -256,8 +255,9 @@ func pairByLeadingID(hazy: String, clean: String) throws -> (items: [SourceItem]
 func pairHazyWithGT(under root: String) throws -> (items: [SourceItem], unmatched: [SkippedSource]) {
   var hazy: [(file: String, key: String)] = []
   var groundTruth: [String: String] = [:]  // by folder/ID
-  var unmatched: [SkippedSource] = []
-  for file in try imageFiles(under: root, extensions: ImageFile.extensions) {
+  let listing = try imageFiles(under: root, extensions: ImageFile.extensions)
+  var unmatched = listing.unusable
+  for file in listing.files {
     let stem = fileStem(file)
     let split = stem.lastIndex(of: "_")
     let id = split.map { String(stem[..<$0]) } ?? ""

@@ -11,6 +11,9 @@ public enum ShardFormat {
   public static let manifestName = "manifest.json"
   /// Group holding one sub-group per whole image in `val` shards.
   public static let imagesGroup = "images"
+  /// Attribute (int64 1) by which a `pairs` shard without an `input` array declares that it
+  /// holds clean tiles only, degraded on the fly; without it a missing `input` is damage.
+  public static let cleanOnlyAttribute = "clean_only"
   /// What to run when a shard is missing, damaged or of another version.
   public static let regenerate = "re-run `noiseda convert` into that folder to regenerate it"
 }

@@ -1,5 +1,6 @@
 // ShardReader: opens one shard, checks that it is a NoiseDA shard of this version with the
-// shapes its attributes promise, and serves its samples to the loaders (`TileSource`).
+// attributes (each of its type), arrays and shapes the format requires — a `pairs` shard without
+// `input` only when it declares itself clean-only — and serves its samples to the loaders.
 import Foundation
 import HDF5Files
 
@@ -75,6 +76,16 @@ public final class ShardReader: TileSource {
     case .val: (true, true)
     }
     if needed.input && !hasInput { throw ShardError.malformed(file: path, reason: "a \(kind) shard needs an 'input' array") }
+    if kind == .pairs {
+      let cleanOnly = try root.hasAttribute(ShardFormat.cleanOnlyAttribute)
+        ? try ShardReader.attribute(path) { try root.intAttribute(ShardFormat.cleanOnlyAttribute) } == 1 : false
+      if !hasInput && !cleanOnly {
+        throw ShardError.malformed(file: path, reason: "the 'input' array is missing and the shard does not declare itself clean-only (attribute \(ShardFormat.cleanOnlyAttribute) = 1)")
+      }
+      if hasInput && cleanOnly {
+        throw ShardError.malformed(file: path, reason: "it declares itself clean-only (\(ShardFormat.cleanOnlyAttribute) = 1) but holds an 'input' array")
+      }
+    }
     if needed.target && !hasTarget { throw ShardError.malformed(file: path, reason: "a \(kind) shard needs a 'target' array") }
     (self.file, self.root, self.input, self.target) = (file, root, input, target)
     (self.kind, self.task, self.count, self.tile, self.hasInput, self.hasTarget) = (kind, task, count, tile, hasInput, hasTarget)
@@ -127,7 +138,8 @@ public final class ShardReader: TileSource {
     do {
       return try body()
     } catch let error as HDF5Error {
-      if error.reason == "no such attribute" || error.call == "H5Dopen2" || error.call == "H5Gopen2" {
+      // A missing or wrongly typed attribute or object is a malformed shard, not a damaged file.
+      if error.reason == "no such attribute" || error.reason.contains(", expected ") || error.call == "H5Dopen2" || error.call == "H5Gopen2" {
         throw ShardError.malformed(file: path, reason: "\(error.object): \(error.reason)")
       }
       throw ShardError.unreadable(file: path, reason: "\(error.call) on \(error.object): \(error.reason)")

@@ -66,6 +66,7 @@ public final class ShardWriter {
       try root.setAttribute("task", task)
       try root.setAttribute("tile", self.tile)
       try root.setAttribute("count", 0)
+      if kind == .pairs && !storesInput { try root.setAttribute(ShardFormat.cleanOnlyAttribute, 1) }
       if kind.isTiled {
         let chunk = [1, tile, tile, 3]
         if storesInput {
