@@ -145,6 +145,26 @@ final class InputFileTests: XCTestCase {
     }
   }
 
+  /// A re-run of `convert` does not open a shard that changed since the manifest listed it (libhdf5
+  /// may crash on a damaged file): it writes it again.
+  func testARerunRewritesAShardDamagedSinceItsManifest() throws {
+    let source = try ScratchFolder("rerun-src")
+    let out = try ScratchFolder("rerun-out")
+    defer { source.remove(); out.remove() }
+    try ImageFile.write(testPicture(width: 32, height: 32), to: source.path("a.png"))
+    let options = ConversionOptions(layout: .folder, input: source.url.path, kind: .clean, task: "denoise", tile: 16, output: out.url.path)
+    let first = try Converter(options: options, runID: "one", log: { _ in }).run(rank: 0, worldSize: 1, barrier: {})
+    let shard = out.path(first.shards[0].file)
+    var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: shard)))
+    for index in stride(from: 0, to: bytes.count, by: 97) { bytes[index] ^= 0x3C }
+    try Data(bytes).write(to: URL(fileURLWithPath: shard))
+    let again = try Converter(options: options, runID: "two", log: { _ in }).run(rank: 0, worldSize: 1, barrier: {})
+    XCTAssertEqual(again.reused, 0)
+    XCTAssertEqual(try ShardSet(folder: out.url.path).count, 4)
+    let third = try Converter(options: options, runID: "three", log: { _ in }).run(rank: 0, worldSize: 1, barrier: {})
+    XCTAssertEqual(third.reused, 1, "an unchanged shard is still kept")
+  }
+
   /// A damaged deflated chunk read on another thread (as the loaders read) gives one ShardError
   /// and prints nothing from libhdf5's own error stack.
   func testDamagedChunkOnALoaderThreadPrintsNoHDF5Diagnostics() throws {

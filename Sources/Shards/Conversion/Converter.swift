@@ -1,8 +1,9 @@
 // Converter: the work of `noiseda convert`. Every rank lists the same sorted source items and
 // converts every worldSize-th one into its own shards (`KIND-rRRR-NNNNN.h5`), each ending at an
 // image boundary and written under a temporary name. A shard from an earlier run is kept when
-// it is valid and was made with the same options from the same items. Within a rank, items are
-// decoded and degraded a batch at a time on `Threading.count` threads; writing stays in order.
+// it is valid (and unchanged since that run's manifest) and was made with the same options from
+// the same items. Within a rank, items are decoded and degraded a batch at a time on
+// `Threading.count` threads; writing stays in order.
 // After the barrier, rank 0 gathers the ranks' reports (JSON files in a per-run folder) and
 // writes manifest.json.
 import Foundation
@@ -82,9 +83,12 @@ public final class Converter {
     var shardIndex = 0
     // Decoded (and degraded) items ahead of `position`, by position.
     var ready: [Int: Result<PreparedItem, SkipReason>] = [:]
+    // What the last finished run's manifest recorded of each shard (size, SHA-256).
+    let listed = (try? ShardManifest.read(folder: options.output))?.shards ?? []
     while position < indices.count {
       let path = shardPath(rank: rank, index: shardIndex)
-      if let kept = reusableShard(path, fingerprint: fingerprint, first: position) {
+      let name = URL(fileURLWithPath: path).lastPathComponent
+      if let kept = reusableShard(path, listed: listed.first { $0.file == name }, fingerprint: fingerprint, first: position) {
         report.shards.append(kept.info)
         report.skipped += kept.skipped
         report.reused += 1
@@ -208,9 +212,13 @@ public final class Converter {
     return PreparedItem(samples: (0..<count).map { (inputs?[$0], targets?[$0]) }, warnings: warnings)
   }
 
-  /// A finished shard at `path` made with the same options, starting at item `first`, or nil.
-  private func reusableShard(_ path: String, fingerprint: String, first: Int) -> (info: ShardFileInfo, end: Int, skipped: [SkippedSource])? {
-    guard FileManager.default.fileExists(atPath: path), let reader = try? ShardReader(path: path),
+  /// A finished shard at `path` made with the same options, starting at item `first`, or nil. A
+  /// shard the last manifest lists must still have its size and SHA-256 before libhdf5 opens it
+  /// (libhdf5 can crash on a damaged file).
+  private func reusableShard(_ path: String, listed: ShardFileInfo?, fingerprint: String, first: Int)
+    -> (info: ShardFileInfo, end: Int, skipped: [SkippedSource])? {
+    let opened = listed.map { try? ShardSet.open($0, in: options.output, verifyChecksum: true) } ?? (try? ShardReader(path: path))
+    guard FileManager.default.fileExists(atPath: path), let reader = opened,
           reader.kind == options.kind, let file = try? HDF5File.open(path), let root = try? file.root,
           (try? root.stringAttribute("conversion")) == fingerprint, (try? root.intAttribute("first_item")) == first,
           let end = try? root.intAttribute("end_item"), end > first,
