@@ -74,6 +74,13 @@ Image.new("RGB", (40, 24), (200, 60, 30)).save(os.path.join(d, "rotated.jpg"), e
     let single = try run(binary, ["restore", "--checkpoint", path("runs/v/step-000001.h5"), "--input", dir + "/pipe.png", "--output", path("p.png")])
     XCTAssertNotEqual(single.status, 0)
     XCTAssert(single.output.contains("is a FIFO (named pipe), not an image file"), single.output)
+    // A name that is not UTF-8, passed as raw bytes: said so, not "does not exist".
+    let raw = try run("/usr/bin/python3", ["-c", """
+      import subprocess, sys
+      r = subprocess.run([sys.argv[1].encode(), b"restore", b"--checkpoint", sys.argv[2].encode(), b"--input", sys.argv[3].encode() + b"/caf\\xe9.png", b"--output", b"o.png"], capture_output=True)
+      print(r.returncode, r.stderr.decode(errors="replace"))
+      """, binary, path("runs/v/step-000001.h5"), dir])
+    XCTAssert(raw.output.contains("the name is not valid UTF-8"), raw.output)
   }
 
   func testBadConfigValuesAndImpossibleStepsAreOneLineErrors() throws {
