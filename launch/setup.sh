@@ -2,14 +2,15 @@
 # Installs the Debian packages NoiseDA needs (when missing) and builds the release binary.
 # Idempotent: a second run only rebuilds what changed. Works as root or as a user with sudo.
 # `--test` also installs what the tests cross-check against (Debian's h5py, skimage, numpy), what
-# the demo needs, procps (pgrep/pkill, which the multi-rank and study checks use) and iproute2 +
-# openssh-server (the test hosts of cluster/local/up.sh, for Tests/ClusterCheck); `--demo`
+# the demo needs, procps (pgrep/pkill, which the multi-rank and study checks use), iproute2 +
+# openssh-server (the test hosts of cluster/local/up.sh) and Debian's Slurm + munge (its Slurm,
+# cluster/local/slurm-up.sh), for Tests/ClusterCheck; `--demo`
 # what launch/demo.sh needs (skimage's photos, matplotlib for its plot).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(libopenmpi-dev openmpi-bin libopenblas-dev libhdf5-dev libpng-dev libjpeg-dev pkg-config)
-[ "${1:-}" = "--test" ] && packages+=(python3-h5py python3-skimage python3-numpy python3-matplotlib procps iproute2 openssh-server)
+[ "${1:-}" = "--test" ] && packages+=(python3-h5py python3-skimage python3-numpy python3-matplotlib procps iproute2 openssh-server slurmctld slurmd slurm-client munge)
 [ "${1:-}" = "--demo" ] && packages+=(python3-skimage python3-matplotlib)
 missing=()
 for p in "${packages[@]}"; do

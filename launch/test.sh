@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if ! pkg-config --exists ompi-c hdf5 openblas libpng libjpeg 2>/dev/null || ! command -v mpirun >/dev/null \
-  || ! /usr/bin/python3 -c "import h5py, skimage, matplotlib" 2>/dev/null || [ ! -x .build/release/noiseda ] || [ ! -x /usr/sbin/sshd ]; then
+  || ! /usr/bin/python3 -c "import h5py, skimage, matplotlib" 2>/dev/null || [ ! -x .build/release/noiseda ] || [ ! -x /usr/sbin/sshd ] || [ ! -x /usr/sbin/slurmd ]; then
   launch/setup.sh --test
 fi
 # mpirun refuses root unless told (CI and containers run as root); tests may oversubscribe.
@@ -81,11 +81,13 @@ swift build -c release --product noiseda 2>&1 | { grep -vE '^\[[0-9]+/[0-9]+\]' 
 train_failed=0
 Tests/TrainCheck/scenarios.sh .build/release/noiseda || train_failed=1
 # ---------------------------------------------------------------------------------------------
-# Multi-host checks (Tests/ClusterCheck/cluster.sh, about a minute): two test hosts as network
+# Multi-host checks (Tests/ClusterCheck/cluster.sh, 1–2 minutes): two test hosts as network
 # namespaces with their own sshd (cluster/local/up.sh), mpirun --hostfile over ssh and TCP only:
 # convert, DA training bit-identical to one host, a host whose processes die or whose link goes
-# down mid-run, resume on the surviving host, and down.sh leaving nothing behind. Where the
-# machine cannot (not root, no sshd, namespaces forbidden) it prints one "skipped" line instead.
+# down mid-run, resume on the surviving host; then a real Slurm on them (slurm-up.sh): srun
+# --mpi=pmix ranks, cluster/slurm/train.sbatch to the end, scancel --signal=TERM and requeue; and
+# down.sh leaving nothing behind. Where the machine cannot (not root, no sshd, namespaces
+# forbidden) it prints one "skipped" line instead.
 cluster_failed=0
 Tests/ClusterCheck/cluster.sh .build/release/noiseda || cluster_failed=1
 # ---------------------------------------------------------------------------------------------

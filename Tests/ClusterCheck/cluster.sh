@@ -4,7 +4,10 @@
 # namespaces on a bridge, an sshd each); then mpirun --hostfile over ssh and TCP (shared memory
 # off) converts and trains the tiny DA settings of Tests/TrainCheck with 2 ranks per host, a
 # host loses its processes or its link mid-run, the run is resumed on the surviving host, and
-# cluster/local/down.sh must leave nothing behind. One line per promise ("cluster: ok|FAIL
+# cluster/local/down.sh must leave nothing behind; with Debian's slurm-wlm installed, the same
+# hosts run a real Slurm (cluster/local/slurm-up.sh): srun --mpi=pmix ranks for convert and
+# train, cluster/slurm/train.sbatch to the end, scancel --signal=TERM and scontrol requeue.
+# One line per promise ("cluster: ok|FAIL
 # NAME"), then a summary line; exits 1 when any failed. Skips with one line and exit 0 when
 # the machine cannot run it (not root, no sshd or mpirun, namespaces forbidden, a cluster of
 # up.sh already up).
@@ -19,7 +22,7 @@ clustercheck=(/usr/bin/python3 "$repo/Tests/ClusterCheck/clustercheck.py")
 state=/run/noiseda-cluster
 net=10.77.1
 export NOISEDA_CLUSTER_STATE=$state NOISEDA_CLUSTER_NET=$net NOISEDA_CLUSTER_SLOTS=2
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 SLURM_CONF=$state/slurm/slurm.conf
 unset OMPI_MCA_rmaps_base_oversubscribe
 
 skip() { echo "cluster checks: skipped: $*"; exit 0; }
@@ -39,6 +42,7 @@ snapshot() {
   grep " /run/netns " /proc/self/mountinfo | cut -d' ' -f4-5
   ls -a ~/.ssh 2>/dev/null
   pgrep -a sshd | grep -c "$state" || true
+  pgrep -a 'slurm|munged' | grep -c "$state" || true
 }
 snapshot >"$work/before"
 job=""
@@ -195,6 +199,109 @@ resume() {
     echo "2 ranks refused; 4 ranks on nd-node1 resumed at step $step and reached $target bit-identical to a straight run"
 }
 
+# ---- Slurm (cluster/local/slurm-up.sh) on the same two hosts ----
+squeue_state() { grep -oE "JobState=[A-Z_]+" <<<"$(scontrol show job "$1" -o 2>/dev/null)" | cut -d= -f2; }
+job_ended() { [[ "$(squeue_state "$1")" =~ ^(COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY|BOOT_FAIL|PREEMPTED)$ ]]; }
+job_field() { grep -oE "(^| )$2=[^ ]+" <<<"$(scontrol show job "$1" -o)" | head -n 1 | cut -d= -f2; }
+reached() { [ "$("${traincheck[@]}" last_step "$work/runs/$1/metrics.jsonl")" -ge "$2" ]; }
+# The run settings of `common` as a config file, for cluster/slurm/train.sbatch.
+tiny_config() {
+  cat >"$work/tiny.yaml" <<EOF
+run: {out_dir: $work/runs, seed: 7, threads: 1}
+method: {name: da}
+model: {restorer: unet-tiny, diffusion: diffusion-tiny, diffusion_dropout: 0.1}
+data: {pairs: $work/shards/pairs, real: $work/shards/real, patch: 16, batch: 2}
+optim: {lr: 1.0e-3}
+da: {ramp_fraction: 0, ramp_epochs: 2}
+train: {log_every: 1, val_every: 0, checkpoint_every: 2, keep_last: 100}
+dist: {timeout: 120}
+EOF
+}
+
+# 7. slurm-up.sh (twice: idempotent) starts munged, slurmctld and a slurmd per host; both nodes idle.
+slurm_up() {
+  "$repo/cluster/local/slurm-up.sh" && "$repo/cluster/local/slurm-up.sh" || return 1
+  local nodes
+  nodes=$(sinfo -h -N -o '%N %t' | tr '\n' ' ')
+  [ "$nodes" = "nd-node1 idle nd-node2 idle " ] || { echo "sinfo: $nodes"; return 1; }
+  [ "$(pgrep -af "slurmd -f $state" | wc -l)" -eq 2 ] && [ "$(pgrep -af "slurmctld -f $state" | wc -l)" -eq 1 ] || { pgrep -af slurm; return 1; }
+  echo "slurmctld, munged and 2 slurmds after two runs of slurm-up.sh; sinfo: $nodes"
+}
+
+# 8. srun --mpi=pmix, 2 nodes × 2 tasks: every task its own rank (PMIx, as NoiseDA reads it), in
+#    node order; noiseda convert under srun writes each rank's shards once.
+srun_ranks() {
+  local got
+  got=$(cd "$work" && timeout --kill-after=5 60 srun -N2 --ntasks-per-node=2 --mpi=pmix bash -c 'echo "$PMIX_RANK/$SLURM_STEP_NUM_TASKS@$(hostname)"' | sort | tr '\n' ' ')
+  [ "$got" = "0/4@nd-node1 1/4@nd-node1 2/4@nd-node2 3/4@nd-node2 " ] || { echo "tasks: $got"; return 1; }
+  (cd "$work" && timeout --kill-after=5 120 srun -N2 --ntasks-per-node=2 --mpi=pmix --kill-on-bad-exit=1 "$bin" convert --layout folder \
+    --input "$work/img/train" --kind pairs --degrade awgn:25 --tile 16 --shard-size 4 --out "$work/shards/pairs-srun") &&
+    "${clustercheck[@]}" shards "$work/shards/pairs" "$work/shards/pairs-srun" 4 &&
+    echo "ranks $got; convert: each rank's shards once"
+}
+
+# submit NAME ARGS…: cluster/slurm/train.sbatch on 2 nodes × 2 tasks with the tiny config; sets $slurm_job.
+submit() {
+  local name=$1
+  shift
+  slurm_job=$(cd "$work" && NOISEDA=$bin sbatch --parsable --nodes=2 --ntasks-per-node=2 --cpus-per-task=1 \
+    "$repo/cluster/slurm/train.sbatch" "$work/tiny.yaml" --set "run.name=$name" "$@") || return 1
+  echo "job $slurm_job: $name"
+}
+
+# 9. sbatch cluster/slurm/train.sbatch runs a short DA job to the end: COMPLETED with exit 0,
+#    every rank's checksum equal after each step, bit-identical to 4 ranks on one host.
+sbatch_end() {
+  tiny_config
+  submit sbatch --set train.steps=3 --set train.verify_every=1 --set train.checkpoint_every=3 || return 1
+  until_true 180 job_ended "$slurm_job" || return 1
+  tail -n 3 "$work/noiseda-$slurm_job.out"
+  [ "$(squeue_state "$slurm_job")" = COMPLETED ] && [ "$(job_field "$slurm_job" ExitCode)" = 0:0 ] ||
+    { echo "job $slurm_job: $(squeue_state "$slurm_job") $(job_field "$slurm_job" ExitCode)"; return 1; }
+  "${clustercheck[@]}" verified "$work/runs/sbatch/metrics.jsonl" 3 4 &&
+    "${traincheck[@]}" same "$work/runs/sbatch/step-000003.h5" "$work/runs/shm/step-000003.h5" &&
+    echo "job $slurm_job COMPLETED (exit 0:0) on $(job_field "$slurm_job" NodeList), bit-identical to 4 ranks on one host"
+}
+
+# 10. scancel --signal=TERM mid-run: the ranks agree on a checkpoint and the job ends COMPLETED,
+#     exit 0; scontrol requeue runs the script again, which resumes from that checkpoint and
+#     ends bit-identical to a straight 4-rank run.
+sbatch_term_requeue() {
+  local steps=30 start stopped_at
+  [ -e "$work/tiny.yaml" ] || tiny_config
+  submit term --set train.steps=$steps || return 1
+  until_true 180 reached term 2 || { scancel "$slurm_job"; return 1; }
+  scancel --signal=TERM "$slurm_job"
+  start=$SECONDS
+  until_true 60 job_ended "$slurm_job" || return 1
+  [ "$(squeue_state "$slurm_job")" = COMPLETED ] && [ "$(job_field "$slurm_job" ExitCode)" = 0:0 ] ||
+    { echo "after TERM: $(squeue_state "$slurm_job") $(job_field "$slurm_job" ExitCode)"; tail -n 20 "$work/noiseda-$slurm_job.out"; return 1; }
+  "${traincheck[@]}" stopped "$work/runs/term/metrics.jsonl" || return 1
+  stopped_at=$("${traincheck[@]}" last_step "$work/runs/term/metrics.jsonl")
+  [ "$stopped_at" -lt "$steps" ] || { echo "the job ran to the end before the signal"; return 1; }
+  echo "TERM: COMPLETED 0:0 after $((SECONDS - start)) s at step $stopped_at"
+  # A requeued job may start again only ~2 minutes later (Slurm's default); start it now.
+  scontrol requeue "$slurm_job" || return 1
+  scontrol update JobId="$slurm_job" StartTime=now 2>/dev/null
+  until_true 30 test "$(job_field "$slurm_job" Restarts)" = 1 || return 1
+  until_true 180 job_ended "$slurm_job" || return 1
+  [ "$(squeue_state "$slurm_job")" = COMPLETED ] && [ "$(job_field "$slurm_job" ExitCode)" = 0:0 ] ||
+    { echo "requeued: $(squeue_state "$slurm_job") $(job_field "$slurm_job" ExitCode)"; tail -n 20 "$work/noiseda-$slurm_job.out"; return 1; }
+  grep -q "resuming from $work/runs/term/step-0000[0-9][0-9].h5" "$work/noiseda-$slurm_job.out" || { head -n 5 "$work/noiseda-$slurm_job.out"; return 1; }
+  timeout --kill-after=5 300 mpirun --oversubscribe --bind-to none -np 4 -x OPENBLAS_NUM_THREADS=1 "$bin" train "${common[@]}" \
+    --set run.name=straight-$steps --set train.steps=$steps >"$work/straight-$steps.out" 2>&1 || { tail -n 20 "$work/straight-$steps.out"; return 1; }
+  "${traincheck[@]}" same "$work/runs/term/step-0000$steps.h5" "$work/runs/straight-$steps/step-0000$steps.h5" &&
+    echo "TERM at step $stopped_at: COMPLETED 0:0; requeued: $(grep -o "resuming from .*" "$work/noiseda-$slurm_job.out" | sed "s|$work/runs/||"), COMPLETED 0:0 at step $steps, bit-identical to a straight run"
+}
+
+# 11. slurm-down.sh stops every Slurm daemon and removes its folder; the test hosts stay up.
+slurm_down() {
+  "$repo/cluster/local/slurm-down.sh" || return 1
+  [ -z "$(pgrep -af 'slurm|munged' | grep "$state")" ] || { pgrep -af 'slurm|munged'; return 1; }
+  [ ! -e "$state/slurm" ] && ! grep -q SLURM_CONF "$state/env" && [ "$(ssh -F "$state/ssh_config" nd-node2 hostname)" = nd-node2 ] &&
+    echo "no slurmctld, slurmd or munged left, $state/slurm gone; the test hosts still answer"
+}
+
 # 6. down.sh removes everything up.sh made (namespaces, links, sshds, hosts lines, keys) and
 #    nothing else; a second run finds nothing to do.
 down() {
@@ -231,6 +338,13 @@ scenario train-tcp-equals-one-host tcp_train
 scenario host-processes-killed lose lost-processes processes 20
 scenario host-link-down lose lost-link link 45
 scenario resume-on-survivor resume
+if command -v slurmctld >/dev/null && command -v slurmd >/dev/null && command -v munged >/dev/null; then
+  scenario slurm-up slurm_up &&
+    { scenario srun-pmix-ranks srun_ranks; scenario sbatch-to-the-end sbatch_end; scenario sbatch-term-requeue sbatch_term_requeue; }
+  scenario slurm-down slurm_down
+else
+  echo "cluster: skip Slurm checks: slurmctld, slurmd or munged not installed (launch/setup.sh --test installs them)"
+fi
 scenario down-leaves-nothing down
 echo "Cluster checks: $passed passed, $failed failed ($((SECONDS - started)) s)"
 [ "$failed" -eq 0 ]

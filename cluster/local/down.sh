@@ -3,7 +3,8 @@
 # namespace, link and folder in $NOISEDA_CLUSTER_STATE/made): the processes running inside
 # those namespaces (its sshds and whatever they started), the namespaces, the bridge and veth
 # links, the "# noiseda-cluster" lines of /etc/hosts, the state folder with its keys, and
-# /run/sshd or /run/netns when up.sh created them. Safe to run again, or when nothing is up.
+# /run/sshd or /run/netns when up.sh created them; and first the Slurm of slurm-up.sh, if up
+# (slurm-down.sh). Safe to run again, or when nothing is up.
 # Usage (as root): cluster/local/down.sh
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -15,6 +16,8 @@ if [ ! -d "$state" ] && ! grep -q "$mark" /etc/hosts; then
   echo "down.sh: nothing to remove (no $state, no marked lines in /etc/hosts)"
   exit 0
 fi
+# The Slurm of slurm-up.sh first: munged and slurmctld run outside the namespaces.
+[ ! -d "$state/slurm" ] || "$here/slurm-down.sh"
 made=$(cat "$state/made" 2>/dev/null || true)
 namespaces=$(echo "$made" | awk '$1 == "netns" { print $2 }')
 
