@@ -298,7 +298,7 @@ sbatch_term_requeue() {
 slurm_down() {
   "$repo/cluster/local/slurm-down.sh" || return 1
   [ -z "$(pgrep -af 'slurm|munged' | grep "$state")" ] || { pgrep -af 'slurm|munged'; return 1; }
-  [ ! -e "$state/slurm" ] && ! grep -q SLURM_CONF "$state/env" && [ "$(ssh -F "$state/ssh_config" nd-node2 hostname)" = nd-node2 ] &&
+  [ ! -e "$state/slurm" ] && [ -z "$(unset SLURM_CONF; . "$state/env"; echo "${SLURM_CONF:-}")" ] && [ "$(ssh -F "$state/ssh_config" nd-node2 hostname)" = nd-node2 ] &&
     echo "no slurmctld, slurmd or munged left, $state/slurm gone; the test hosts still answer"
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Stops the Slurm of cluster/local/slurm-up.sh (its slurmds, slurmctld and munged, and any job
 # step left on the test hosts) and removes its folder ($NOISEDA_CLUSTER_STATE/slurm: config,
-# munge key, state, spool, logs) and its lines in the env file; the test hosts stay up.
+# munge key, state, spool, logs, its env lines); the test hosts stay up.
 # Safe to run again, or when Slurm is not up. Usage (as root): cluster/local/slurm-down.sh
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -47,8 +47,5 @@ if [ -n "$pids" ]; then
   [ -z "$alive" ] || kill -KILL $alive 2>/dev/null || true
 fi
 rm -rf "$slurm"
-if [ -f "$state/env" ]; then
-  sed -i '/^# Slurm of cluster\/local\/slurm-up.sh$/d; /^export SLURM_CONF=/d' "$state/env"
-  chmod 700 "$state"
-fi
+[ ! -d "$state" ] || chmod 700 "$state"
 echo "slurm-down.sh: stopped Slurm ($(echo $pids | wc -w) processes) and removed $slurm"

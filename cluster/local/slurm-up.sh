@@ -88,10 +88,7 @@ EOF
   echo "PartitionName=debug Nodes=$(echo $hosts | tr ' ' ',') Default=YES MaxTime=INFINITE State=UP"
 } >"$conf.new"
 mv "$conf.new" "$conf"
-grep -q "SLURM_CONF" "$state/env" || cat >>"$state/env" <<EOF
-# Slurm of cluster/local/slurm-up.sh
-export SLURM_CONF=$conf
-EOF
+echo "export SLURM_CONF=$conf" >"$slurm/env"    # read by $state/env
 export SLURM_CONF=$conf
 
 # running PIDFILE PATTERN: whether the process of PIDFILE is alive and its command line matches.

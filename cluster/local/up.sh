@@ -193,6 +193,8 @@ export OMPI_MCA_btl_tcp_if_include=$net.0/24
 export OMPI_MCA_oob_tcp_if_include=$net.0/24
 export OMPI_MCA_oob_tcp_keepalive_time=10 OMPI_MCA_oob_tcp_keepalive_intvl=2 OMPI_MCA_oob_tcp_keepalive_probes=3
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+# and, while cluster/local/slurm-up.sh's Slurm is up, SLURM_CONF
+[ ! -f $state/slurm/env ] || . $state/slurm/env
 EOF
 trap - EXIT
 echo "up.sh: $hosts hosts up ($(tr '\n' ' ' <"$state/hosts")on $net.0/24 via $bridge, $slots slots each); hostfile $state/hostfile"
