@@ -2,7 +2,8 @@
 // parallel launcher started it, and its rank, the number of ranks and the job's id — read in this
 // one place for every launcher NoiseDA supports: Open MPI's mpirun (OMPI_COMM_WORLD_*,
 // OMPI_MCA_ess_base_jobid), Slurm's srun --mpi=pmix (PMIX_RANK, PMIX_NAMESPACE, with the step's
-// task count SLURM_STEP_NUM_TASKS) and PMI-2 launchers (PMI_RANK, PMI_SIZE). Used before MPI is
+// task count SLURM_STEP_NUM_TASKS) and PMI-2 launchers (PMI_RANK, PMI_SIZE); the ranks sharing this
+// host come from OMPI_COMM_WORLD_LOCAL_SIZE or Slurm's SLURM_STEP_TASKS_PER_NODE ("2(x2)": 2). Used before MPI is
 // initialised (the communicator's kind, `noiseda convert`'s file-based coordination) or without it.
 import Foundation
 
@@ -16,13 +17,16 @@ public struct LaunchEnvironment: Equatable, Sendable {
   public let size: Int
   /// The job's identifier, the same on every rank; nil when not launched.
   public let jobID: String?
+  /// Processes the launcher started on this host (1 when not launched or not told).
+  public let ranksOnHost: Int
 
   /// The given values (tests).
-  init(launched: Bool, rank: Int, size: Int, jobID: String?) {
+  init(launched: Bool, rank: Int, size: Int, jobID: String?, ranksOnHost: Int = 1) {
     self.launched = launched
     self.rank = rank
     self.size = size
     self.jobID = jobID
+    self.ranksOnHost = ranksOnHost
   }
 
   /// Reads `environment` (default: this process's).
@@ -36,5 +40,7 @@ public struct LaunchEnvironment: Equatable, Sendable {
     jobID = environment["OMPI_MCA_ess_base_jobid"] ?? environment["PMIX_NAMESPACE"]
       ?? environment["SLURM_JOB_ID"].map { id in "slurm-\(id).\(environment["SLURM_STEP_ID"] ?? "0")" }
       ?? (launched ? nil : "single")
+    let slurmPerNode = environment["SLURM_STEP_TASKS_PER_NODE"].flatMap { Int($0.prefix { $0.isNumber }) }
+    ranksOnHost = int("OMPI_COMM_WORLD_LOCAL_SIZE") ?? slurmPerNode ?? 1
   }
 }

@@ -20,10 +20,15 @@ final class CommunicatorTests: XCTestCase {
   /// Rank, size and job id as mpirun, srun --mpi=pmix and a PMI-2 launcher set them; a Slurm
   /// batch script outside srun (SLURM_NTASKS set, no PMIx) is one unlaunched process.
   func testLaunchEnvironmentReadsEveryLauncher() {
-    let mpirun = LaunchEnvironment(["OMPI_COMM_WORLD_RANK": "1", "OMPI_COMM_WORLD_SIZE": "4", "OMPI_MCA_ess_base_jobid": "77"])
-    XCTAssertEqual(mpirun, LaunchEnvironment(launched: true, rank: 1, size: 4, jobID: "77"))
-    let srun = LaunchEnvironment(["PMIX_RANK": "3", "PMIX_NAMESPACE": "slurm.pmix.12.0", "SLURM_STEP_NUM_TASKS": "8", "SLURM_NTASKS": "16"])
-    XCTAssertEqual(srun, LaunchEnvironment(launched: true, rank: 3, size: 8, jobID: "slurm.pmix.12.0"))
+    let mpirun = LaunchEnvironment([
+      "OMPI_COMM_WORLD_RANK": "1", "OMPI_COMM_WORLD_SIZE": "4", "OMPI_MCA_ess_base_jobid": "77", "OMPI_COMM_WORLD_LOCAL_SIZE": "2",
+    ])
+    XCTAssertEqual(mpirun, LaunchEnvironment(launched: true, rank: 1, size: 4, jobID: "77", ranksOnHost: 2))
+    let srun = LaunchEnvironment([
+      "PMIX_RANK": "3", "PMIX_NAMESPACE": "slurm.pmix.12.0", "SLURM_STEP_NUM_TASKS": "8", "SLURM_NTASKS": "16",
+      "SLURM_STEP_TASKS_PER_NODE": "4(x2)",
+    ])
+    XCTAssertEqual(srun, LaunchEnvironment(launched: true, rank: 3, size: 8, jobID: "slurm.pmix.12.0", ranksOnHost: 4))
     let pmi = LaunchEnvironment(["PMI_RANK": "2", "PMI_SIZE": "3", "SLURM_JOB_ID": "12", "SLURM_STEP_ID": "1"])
     XCTAssertEqual(pmi, LaunchEnvironment(launched: true, rank: 2, size: 3, jobID: "slurm-12.1"))
     let batchScript = LaunchEnvironment(["SLURM_NTASKS": "8", "SLURM_PROCID": "0"])

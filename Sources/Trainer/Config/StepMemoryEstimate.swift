@@ -5,6 +5,7 @@
 // a forecast: activations are counted as each network's input and its first convolution's
 // output (and that output's gradient) at full resolution, where real use is several times more;
 // only configs that cannot fit at all are refused (docs/training.md).
+import Comm
 import Foundation
 import Layers
 import Methods
@@ -50,10 +51,8 @@ public struct StepMemoryEstimate: Equatable, Sendable {
     throw ConfigError(description: "\(settings.joined(separator: ", ")) need at least \(gibibytes(totalBytes)) per rank\(ranks) for one training step (parameters and optimiser state \(gibibytes(parameterBytes)), batches \(gibibytes(batchBytes)), activations \(gibibytes(activationBytes))), more than this machine's \(gibibytes(Double(physicalMemory))) of memory; lower data.batch or data.patch")
   }
 
-  /// Ranks Open MPI started on this host (1 outside mpirun).
-  public static var ranksOnThisHost: Int {
-    ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap(Int.init) ?? 1
-  }
+  /// Ranks the launcher started on this host (1 outside mpirun and srun).
+  public static var ranksOnThisHost: Int { LaunchEnvironment().ranksOnHost }
 }
 
 /// `bytes` as "12.3 GiB" (any size, without overflow).
