@@ -1,4 +1,5 @@
-// HDF5Attributes: scalar attributes (string, integer, floating point) on groups and datasets.
+// HDF5Attributes: scalar attributes (string, integer, floating point) on groups and datasets
+// (a stored attribute that is not one value, as in a damaged file, is an error).
 // Strings are written as variable-length UTF-8 (h5py reads them as `str`); reading accepts
 // fixed-length strings too, as other tools write them.
 import CHDF5
@@ -104,6 +105,11 @@ extension HDF5Object {
     guard try hasAttribute(name) else { throw failure("H5Aopen", "no such attribute", label) }
     let attribute = try check(H5Aopen(liveID("H5Aopen"), name, noiseda_h5_p_default()), "H5Aopen", label)
     defer { H5Aclose(attribute) }
+    // The readers fill one value: anything else (a damaged file) would overrun it.
+    let space = try check(H5Aget_space(attribute), "H5Aget_space", label)
+    let points = H5Sget_simple_extent_npoints(space)
+    H5Sclose(space)
+    guard points == 1 else { throw failure("H5Aread", "holds \(points) values, expected one", label) }
     let type = try check(H5Aget_type(attribute), "H5Aget_type", label)
     defer { H5Tclose(type) }
     return try read(attribute, type)

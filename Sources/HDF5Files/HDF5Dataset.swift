@@ -128,7 +128,10 @@ public final class HDF5Dataset: HDF5Object {
     let rank = try check(H5Sget_simple_extent_ndims(space), "H5Sget_simple_extent_ndims")
     var dims = [hsize_t](repeating: 0, count: Int(rank))
     try check(H5Sget_simple_extent_dims(space, &dims, nil), "H5Sget_simple_extent_dims")
-    return dims.map { Int($0) }
+    return try dims.map { dim in
+      guard let extent = Int(exactly: dim) else { throw failure("H5Sget_simple_extent_dims", "has an extent of \(dim); the file is damaged") }
+      return extent
+    }
   }
 
   /// Checks the element type and sizes, selects `range` of the first axis (or everything) and

@@ -1,7 +1,9 @@
 // HDF5Error: every failed libhdf5 call becomes one typed, one-line error naming the call, the
-// file and the object, with the innermost message of HDF5's own error stack (whose automatic
-// printing to stderr is switched off on every thread that touches a file: a thread-safe libhdf5
-// keeps one stack per thread, and a loader thread would otherwise print ~20 lines per failure).
+// file and the object, with the innermost message of HDF5's own error stack; a file driver's
+// report of a failed read or write is cut to the system's reason ("No space left on device").
+// The stack's automatic printing to stderr is switched off on every thread that touches a file
+// (a thread-safe libhdf5 keeps one stack per thread, and a loader thread would otherwise print
+// ~20 lines per failure), and so is libhdf5's clean-up at exit (see HDF5Library).
 import CHDF5
 import CShims
 
@@ -32,6 +34,10 @@ public struct HDF5Error: Error, CustomStringConvertible, Equatable {
 /// it (we report through `HDF5Error`).
 enum HDF5Library {
   private static let opened: Bool = {
+    // No clean-up at exit: when a write error makes closing a file fail too (a file-size limit,
+    // an I/O error), libhdf5 1.10 frees the file yet keeps its id, and its exit clean-up would
+    // crash on that id. NoiseDA closes every file it writes itself (commit or abandon).
+    H5dont_atexit()
     _ = H5open()
     return true
   }()
@@ -54,7 +60,17 @@ enum HDF5Library {
       _ = H5Ewalk2(hid_t(0), H5E_WALK_UPWARD, walker, pointer)
     }
     // Walking upward starts at the innermost (most specific) failure.
-    return messages.first ?? "no message from libhdf5"
+    return messages.first.map(brief) ?? "no message from libhdf5"
+  }
+
+  /// The file driver's report of a failed read or write ("file write failed: time = …, filename
+  /// = …, errno = 28, error message = 'No space left on device', buf = …", over two lines) cut to
+  /// its gist, "file write failed: No space left on device"; other messages unchanged.
+  static func brief(_ message: String) -> String {
+    guard let start = message.range(of: "error message = '"),
+      let end = message[start.upperBound...].firstIndex(of: "'")
+    else { return message }
+    return "\(message.prefix { $0 != ":" }): \(message[start.upperBound..<end])"
   }
 }
 

@@ -42,7 +42,11 @@ public enum Safetensors {
     do {
       try data.write(to: URL(fileURLWithPath: path), options: .atomic)
     } catch {
-      throw LayersError.weightFile(path: path, reason: "cannot write (\(error.localizedDescription)); check the folder exists and is writable")
+      // The system's reason (a full disk, a missing folder) rather than Foundation's wrapper of it.
+      let underlying = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? Error).map { $0 as NSError }
+      let cause = underlying.flatMap { $0.domain == NSPOSIXErrorDomain ? String(cString: strerror(Int32($0.code))) : nil }
+        ?? error.localizedDescription
+      throw LayersError.weightFile(path: path, reason: "cannot be written (\(cause)); nothing was left behind: check that the folder exists, is writable and has room")
     }
   }
 

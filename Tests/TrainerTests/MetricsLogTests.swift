@@ -9,8 +9,8 @@ final class MetricsLogTests: XCTestCase {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("m-\(UUID().uuidString).jsonl").path
     do {
       let log = try MetricsLog(path: path)
-      log.write(kind: "train", step: 1, ["loss": .number(0.5), "method": "da"])
-      log.write(kind: "train", step: 2, ["loss": .number(.nan)])
+      try log.write(kind: "train", step: 1, ["loss": .number(0.5), "method": "da"])
+      try log.write(kind: "train", step: 2, ["loss": .number(.nan)])
     }
     try MetricsLog(path: path).write(kind: "val", step: 2, ["psnr": 31.25])
     let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
@@ -27,8 +27,8 @@ final class MetricsLogTests: XCTestCase {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("m-\(UUID().uuidString).jsonl").path
     do {
       let log = try MetricsLog(path: path)
-      for step in 1...5 { log.write(kind: "train", step: step, ["loss": .number(Double(step))]) }
-      log.write(kind: "val", step: 4, ["psnr": 30])
+      for step in 1...5 { try log.write(kind: "train", step: step, ["loss": .number(Double(step))]) }
+      try log.write(kind: "val", step: 4, ["psnr": 30])
     }
     let handle = try XCTUnwrap(FileHandle(forWritingAtPath: path))
     handle.seekToEndOfFile()

@@ -87,17 +87,17 @@ final class TrainingRunTests: TemporaryFolderTestCase {
 
   func testCorruptNewestCheckpointFallsBackToThePreviousOne() throws {
     var c = try config(method: "vanilla", name: "corrupt")
-    let (run, _) = try train(c)
-    let newest = run.folder.appendingPathComponent("step-000004.h5")
+    let folder = try train(c).0.folder  // the run released, and with it the folder's lock
+    let newest = folder.appendingPathComponent("step-000004.h5")
     let bytes = try Data(contentsOf: newest)
     try bytes.prefix(bytes.count / 3).write(to: newest)
     try c.set("train.steps", to: "6", source: "test")
     var warnings: [String] = []
-    let resumed = try TrainingRun(config: c, communicator: SingleProcessCommunicator(), resume: .auto) { warnings.append($0) }
-    XCTAssertEqual(resumed.step, 2)
+    let resumedStep = try TrainingRun(config: c, communicator: SingleProcessCommunicator(), resume: .auto) { warnings.append($0) }.step
+    XCTAssertEqual(resumedStep, 2)
     XCTAssert(warnings.contains { $0.contains("step-000004.h5") && $0.contains("unusable") }, "\(warnings)")
     // The records of steps 3 and 4 belong to the abandoned run: gone, so the resumed run logs them once.
-    let records = try String(contentsOf: run.folder.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+    let records = try String(contentsOf: folder.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
       .split(separator: "\n").map { try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
     XCTAssertEqual(records.compactMap { $0["step"] as? Int }.max(), 2)
     XCTAssertEqual(records.last?["event"] as? String, "resumed")

@@ -40,6 +40,7 @@ static inline hid_t noiseda_h5_c_s1(void) { return H5T_C_S1; }
 static inline hid_t noiseda_h5_p_default(void) { return H5P_DEFAULT; }
 static inline hid_t noiseda_h5_p_dataset_create(void) { return H5P_DATASET_CREATE; }
 static inline hid_t noiseda_h5_p_file_access(void) { return H5P_FILE_ACCESS; }
+static inline hid_t noiseda_h5_p_file_create(void) { return H5P_FILE_CREATE; }
 static inline hid_t noiseda_h5_s_all(void) { return H5S_ALL; }
 static inline unsigned noiseda_h5_f_acc_rdonly(void) { return H5F_ACC_RDONLY; }
 static inline unsigned noiseda_h5_f_acc_rdwr(void) { return H5F_ACC_RDWR; }

@@ -2,8 +2,9 @@
 // h5py — per role (`restorer`, `diffusion`, …): `params/<name>` and `ema/<name>` in PyTorch
 // shapes, the flat Adam moments `adam_m`/`adam_v` and the Adam step; every rank's RNG state and
 // loader cursors (JSON strings in `ranks`); the resolved config (`config`); step and best
-// validation PSNR as attributes. Rank 0 writes it under a temporary name and renames it when
-// complete, so a crash never leaves a half-written checkpoint under the final name.
+// validation PSNR as attributes; in its first 512 bytes, its seal (CheckpointChecksum). Rank 0
+// writes it under a temporary name and renames it when complete, so a crash never leaves a
+// half-written checkpoint under the final name, and a failed write (a full disk) leaves none.
 import Foundation
 import HDF5Files
 import Layers
@@ -34,9 +35,20 @@ public enum Checkpoint {
     public var ranks: [RankState]
   }
 
-  /// Writes `networks` (with EMA copies and Adam state) and `header` to `path` atomically.
+  /// Writes `networks` (with EMA copies and Adam state) and `header` to `path` atomically, sealed
+  /// with its checksum. A failed write (a full disk, an I/O error) leaves no file behind, the
+  /// earlier checkpoints untouched, and is one line naming `path` and the cause.
   public static func write(_ path: String, networks: [TrainedNetwork], header: Header) throws {
-    let file = try HDF5File.create(path)
+    do {
+      try writeSealed(path, networks: networks, header: header)
+    } catch {
+      let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+      throw TrainerError.checkpoint(path: path, reason: "could not be written (\(error)); the earlier checkpoints are intact: free space in \(folder) or fix the disk, then continue with --resume auto")
+    }
+  }
+
+  private static func writeSealed(_ path: String, networks: [TrainedNetwork], header: Header) throws {
+    let file = try HDF5File.create(path, sealed: true)
     do {
       let root = try file.root
       try root.setAttribute("format", format)
@@ -105,8 +117,11 @@ public enum Checkpoint {
   }
 
   /// Whether `path` is a NoiseDA checkpoint (step-N.h5 or best.h5 of a run folder), as opposed to
-  /// a plain weight file; false when it cannot be opened.
+  /// a plain weight file: a sealed file (only checkpoints are, and a damaged one is then refused
+  /// by `SavedModel`, before libhdf5 reads it), or one whose format says so; false when it cannot
+  /// be opened.
   public static func isCheckpoint(_ path: String) -> Bool {
+    if let verdict = try? HDF5FileSeal.check(path), verdict != .unsealed { return true }
     guard let file = try? HDF5File.open(path) else { return false }
     defer { try? file.close() }
     guard let root = try? file.root else { return false }

@@ -1,6 +1,7 @@
 // CheckpointCatalog: the checkpoint files of one run folder — naming (`step-000120.h5`, `best.h5`),
 // which to keep (the last K plus best), and which to resume from (the newest that opens and
-// validates; a corrupt newest one is reported and the previous one used).
+// validates; a damaged newest one is reported and the previous one used; a folder whose every
+// checkpoint is damaged is an error, never a silent fresh start).
 import Foundation
 
 /// Checkpoints of a run folder, by step.
@@ -31,16 +32,21 @@ public struct CheckpointCatalog {
     }
   }
 
-  /// The newest checkpoint that `validate` accepts; each rejected one is reported through
-  /// `warn` with the reason. Nil when there is none.
-  public func newestValid(validate: (URL) throws -> Void, warn: (String) -> Void) -> URL? {
-    for (_, url) in steps() {
+  /// The newest step checkpoint that `validate` accepts; each rejected one is reported through
+  /// `warn` with the reason. Nil when the folder holds none; an error when it holds some and
+  /// none is usable (starting afresh would overwrite the run).
+  public func newestValid(validate: (URL) throws -> Void, warn: (String) -> Void) throws -> URL? {
+    let candidates = steps()
+    for (_, url) in candidates {
       do {
         try validate(url)
         return url
       } catch {
         warn("checkpoint \(url.lastPathComponent) is unusable (\(error)); trying the previous one")
       }
+    }
+    guard candidates.isEmpty else {
+      throw TrainerError("run folder \(folder.path) holds \(candidates.count) checkpoint(s) and none is usable (each is reported above); pass --resume with a checkpoint you trust, or move them away to start afresh")
     }
     return nil
   }

@@ -1,7 +1,8 @@
 // SavedModel: a trained method loaded from a checkpoint for inference (`noiseda eval`, `restore`,
-// `sample`, `export`): the method rebuilt through the registry from the run config stored in the
-// checkpoint, the weights of the roles its restoration uses loaded (the EMA copy by default,
-// where stored) and frozen, so a sampler's image gradients never reach them.
+// `sample`, `solve`, `export`): the checkpoint verified against its checksum first (a damaged
+// one is refused), the method rebuilt through the registry from the run config stored in it, the
+// weights of the roles its restoration uses loaded (the EMA copy by default, where stored) and
+// frozen, so a sampler's image gradients never reach them.
 import Foundation
 import HDF5Files
 import Layers
@@ -21,12 +22,13 @@ public struct SavedModel {
   /// The run's config (task, pixel range, presets).
   public let config: RunConfig
 
-  /// Rebuilds the method stored in `path` and loads its inference roles: the EMA copies when
-  /// `ema` and every one of them has one, else the raw parameters.
-  public static func load(_ path: String, ema: Bool) throws -> SavedModel {
-    guard FileManager.default.fileExists(atPath: path) else {
-      throw TrainerError.checkpoint(path: path, reason: "does not exist; pass a step-N.h5 or best.h5 from a run folder")
-    }
+  /// Verifies the checkpoint at `path`, rebuilds its method and loads its inference roles: the
+  /// EMA copies when `ema` and every one of them has one, else the raw parameters. A checkpoint
+  /// written before checksums is loaded with a warning through `warn` (default: standard error).
+  public static func load(
+    _ path: String, ema: Bool, warn: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+  ) throws -> SavedModel {
+    if let warning = try Checkpoint.verify(path) { warn(warning) }
     let file = try HDF5File.open(path)
     defer { try? file.close() }
     let root = try file.root

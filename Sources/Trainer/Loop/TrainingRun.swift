@@ -1,11 +1,12 @@
-// TrainingRun: one training run on one rank, top to bottom: config → the method from the registry
+// TrainingRun: one training run on one rank, top to bottom: config → rank 0's lock on the run
+// folder (RunFolderLock, held for the run's life) → the method from the registry
 // and its networks by role (rank 0's initial weights broadcast, checksums and configs compared) →
 // loaders for the method's data kinds → the step loop (TrainingStep: the method's phases, each
 // with backward, bucketed gradient averaging, an agreed skip of non-finite steps and its roles'
 // optimiser steps; EMA on rank 0) → rank-0 logging, validation through the method's restoration
 // and checkpoints → the summary. Every decision that changes control flow (skip, stop on a
 // signal, resume point) is taken from all-reduced or broadcast values, so all ranks run the same
-// collectives in the same order.
+// collectives in the same order. The resume point is a checkpoint rank 0 verified whole first.
 import Comm
 import Foundation
 import Kernels
@@ -17,7 +18,8 @@ import Tensors
 public enum ResumeMode: Equatable, Sendable {
   /// From scratch (the run folder must not hold checkpoints).
   case none
-  /// From the newest valid checkpoint in the run folder, if any (else from scratch).
+  /// From the newest valid checkpoint in the run folder; from scratch when it holds none, an
+  /// error when it holds only damaged ones.
   case auto
   /// From this checkpoint file.
   case path(String)
@@ -49,6 +51,8 @@ public final class TrainingRun {
   let validator: Validator?
   let metrics: MetricsLog?
   let catalog: CheckpointCatalog
+  /// Rank 0's hold on the run folder (nil on other ranks).
+  let folderLock: RunFolderLock?
   let log: (String) -> Void
   var rng: PhiloxRandom
   var step = 0
@@ -75,6 +79,7 @@ public final class TrainingRun {
     folder = URL(fileURLWithPath: settings.string("run.out_dir")).appendingPathComponent(settings.string("run.name"))
     catalog = CheckpointCatalog(folder: folder)
     let isRoot = comm.rank == 0
+    folderLock = isRoot ? try RunFolderLock(folder: folder, warn: log) : nil
 
     // The method and its networks: identical initialisation everywhere, then rank 0's copy broadcast anyway.
     method = try MethodRegistry.entry(named: settings.string("method.name")).make(settings)
@@ -84,18 +89,24 @@ public final class TrainingRun {
     try comm.broadcastFromRankZero(networks.map(\.parameters))
     networks.forEach { $0.ema?.shadow.copy(from: $0.store.values) }
 
-    // Resume point, chosen by rank 0 and broadcast.
+    // Resume point, chosen by rank 0 from checkpoints it verified whole, and broadcast.
     var rankState: RankState?
     var resumeFrom = ""
     if isRoot {
+      let usable = { (path: String) throws in
+        if let warning = try Checkpoint.verify(path) { log(warning) }
+        _ = try Checkpoint.readHeader(path, roles: networks.map(\.role))
+      }
       switch resume {
       case .none:
         if !catalog.steps().isEmpty {
           throw TrainerError("run folder \(folder.path) already holds checkpoints; pass --resume auto to continue it or change run.name")
         }
       case .auto:
-        resumeFrom = catalog.newestValid(validate: { _ = try Checkpoint.readHeader($0.path, roles: networks.map(\.role)) }, warn: log)?.path ?? ""
-      case .path(let p): resumeFrom = p
+        resumeFrom = try catalog.newestValid(validate: { try usable($0.path) }, warn: log)?.path ?? ""
+      case .path(let p):
+        try usable(p)
+        resumeFrom = p
       }
     }
     var pathBytes = Array(resumeFrom.utf8)
@@ -122,7 +133,6 @@ public final class TrainingRun {
     let range = settings.pixelRange
     try settings.checkEverySetKeyIsRead(method: method.name)
     if isRoot {
-      try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
       try Data(config.yaml.utf8).write(to: folder.appendingPathComponent("config.yaml"), options: .atomic)
       metrics = try MetricsLog(
         path: folder.appendingPathComponent("metrics.jsonl").path, resumedAt: resumeFrom.isEmpty ? nil : step)
@@ -177,7 +187,7 @@ public final class TrainingRun {
       if outcome.skipped {
         skipped += 1
         badInARow += 1
-        metrics?.write(kind: "event", step: step, ["event": "skipped non-finite step", "ranks": .number(outcome.badRanks)])
+        try metrics?.write(kind: "event", step: step, ["event": "skipped non-finite step", "ranks": .number(outcome.badRanks)])
         if comm.rank == 0 { log("step \(step): non-finite loss or gradient on \(Int(outcome.badRanks)) rank(s); step skipped") }
         if badInARow >= loop.maxBadSteps {
           throw TrainerError("\(badInARow) non-finite steps in a row (train.max_bad_steps); stopped at step \(step), the last good checkpoint in \(folder.path) is intact — lower optim.lr or set optim.grad_clip")
@@ -191,7 +201,7 @@ public final class TrainingRun {
         window[key] = (old.sum + value, old.count + 1)
       }
       if verifies {
-        metrics?.write(kind: "verify", step: step, [
+        try metrics?.write(kind: "verify", step: step, [
           "checksum": .text(String(TrainingRun.checksum(of: networks), radix: 16)), "ranks": .number(Double(comm.size)),
           "phases": .number(Double(method.phases.count)),
         ])
@@ -209,7 +219,7 @@ public final class TrainingRun {
         if comm.rank == 0 {
           let shown = method.headlineScalars.compactMap { s in latest[s.key].map { (s.label, $0) } }
           progress.show(step: step, firstStep: firstStep, images: images, values: shown)
-          metrics?.write(kind: "train", step: step, latest.mapValues { .number($0) }.merging(["skipped": .number(Double(skipped))]) { a, _ in a })
+          try metrics?.write(kind: "train", step: step, latest.mapValues { .number($0) }.merging(["skipped": .number(Double(skipped))]) { a, _ in a })
         }
       }
       let validate = validator != nil && (step == total || loop.valEvery > 0 && step % loop.valEvery == 0)
@@ -221,7 +231,7 @@ public final class TrainingRun {
     let summary = RunSummary(
       folder: folder.path, firstStep: firstStep, lastStep: step, skippedSteps: skipped, stoppedBySignal: stopped,
       finalLoss: lastLoss, bestPSNR: bestPSNR.isFinite ? bestPSNR : nil, validation: lastValidation)
-    metrics?.write(kind: "summary", step: step, ["skipped": .number(Double(skipped)), "stopped_by_signal": .text(String(stopped))])
+    try metrics?.write(kind: "summary", step: step, ["skipped": .number(Double(skipped)), "stopped_by_signal": .text(String(stopped))])
     return summary
   }
 
@@ -237,7 +247,7 @@ public final class TrainingRun {
       lastValidation = m
       isBest = m.psnrRGB > bestPSNR
       if isBest { bestPSNR = m.psnrRGB }
-      metrics?.write(kind: "val", step: step, ["psnr_rgb": .number(m.psnrRGB), "ssim_rgb": .number(m.ssimRGB),
+      try metrics?.write(kind: "val", step: step, ["psnr_rgb": .number(m.psnrRGB), "ssim_rgb": .number(m.ssimRGB),
                                               "psnr_y": .number(m.psnrY), "ssim_y": .number(m.ssimY)])
       log(String(format: "\nstep %d: validation (EMA) PSNR %.2f dB, SSIM %.4f (RGB); PSNR %.2f dB, SSIM %.4f (Y)%@",
                  step, m.psnrRGB, m.ssimRGB, m.psnrY, m.ssimY, isBest ? " — best so far" : ""))

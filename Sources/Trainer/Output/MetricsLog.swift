@@ -1,5 +1,6 @@
 // MetricsLog: appends one JSON object per line to `metrics.jsonl` in the run folder (rank 0).
-// Each line is written whole and flushed, so a killed run leaves only complete lines. A resumed
+// Each line is written whole and flushed, so a killed run leaves only complete lines; a line that
+// cannot be written (a full disk) is taken back and is an error naming the file. A resumed
 // run first drops the records logged after its checkpoint (like TensorBoard's purge_step), so
 // that every step is logged once.
 import Foundation
@@ -26,7 +27,7 @@ public final class MetricsLog {
     self.handle = handle
     self.path = path
     if let step = resumedAt, let dropped {
-      write(kind: "event", step: step, ["event": "resumed", "dropped_records": .number(Double(dropped))])
+      try write(kind: "event", step: step, ["event": "resumed", "dropped_records": .number(Double(dropped))])
     }
   }
 
@@ -50,7 +51,8 @@ public final class MetricsLog {
   }
 
   /// Writes one record: `kind` ("train", "val", "event", …), the step, and named numbers/strings.
-  public func write(kind: String, step: Int, _ fields: [String: MetricValue]) {
+  /// Throws, naming the file and the cause, when the line cannot be written whole.
+  public func write(kind: String, step: Int, _ fields: [String: MetricValue]) throws {
     var object: [String: Any] = ["kind": kind, "step": step, "time": Date().timeIntervalSince1970]
     for (k, v) in fields {
       switch v {
@@ -60,7 +62,21 @@ public final class MetricsLog {
     }
     guard var data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return }
     data.append(0x0A)
-    handle.write(data)
+    let descriptor = handle.fileDescriptor
+    let end = lseek(descriptor, 0, SEEK_END)
+    let failure = data.withUnsafeBytes { bytes -> String? in
+      var done = 0
+      while done < bytes.count {
+        let written = Foundation.write(descriptor, bytes.baseAddress! + done, bytes.count - done)
+        if written < 0 && errno != EINTR { return String(cString: strerror(errno)) }
+        done += max(written, 0)
+      }
+      return nil
+    }
+    if let failure {
+      _ = ftruncate(descriptor, end)
+      throw TrainerError("metrics \(path): cannot append a record (\(failure)); the checkpoints are intact: free space on its disk, then continue with --resume auto")
+    }
     try? handle.synchronize()
   }
 
