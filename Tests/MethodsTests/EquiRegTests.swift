@@ -145,7 +145,12 @@ final class EquiRegTests: XCTestCase {
     XCTAssertEqual(cutoff.weight(step: 160, total: 250), 0)
     let every = EquivariancePenalty(group: .hflip, alpha: 0.01, frequency: 1) { $0 }
     XCTAssertEqual((0..<5).filter { every.weight(step: $0, total: 5) != 0 }, [0, 1, 2, 3, 4])
-    var rng = PhiloxRandom(seed: 1)
-    XCTAssertNil(try constant.penalty(square, step: 3, total: 250, using: &rng))
+    XCTAssertNil(try constant.penalty(square, step: 3, total: 250))
+    // rot90's elements (90° or 270°) come from the penalty's own seed, step by step: both occur,
+    // and the same seed draws the same sequence.
+    let rotations = EquivariancePenalty(group: .rot90, seed: 4) { $0 }
+    let drawn = (0..<40).map { rotations.element(step: $0) }
+    XCTAssertEqual(Set(drawn), [1, 3])
+    XCTAssertEqual(drawn, (0..<40).map { EquivariancePenalty(group: .rot90, seed: 4) { $0 }.element(step: $0) })
   }
 }

@@ -66,13 +66,17 @@ final class PosteriorSamplingTests: XCTestCase {
     let f = { (z: Tensor) in try conv2d(z, weight: weight, bias: nil, padding: 0).tanh() * Tensor(shape: [1, 1, 1, 8], values: (0..<8).map(Float.init)) }
     let penalty = EquivariancePenalty(group: .hflip, alpha: 0.3, frequency: 1, function: f)
     let (zeta, k): (Float, Int) = (0.4, 1)
-    func step(_ penalty: EquivariancePenalty?) throws -> [Float] {
+    func step(_ penalty: EquivariancePenalty?, at k: Int) throws -> (values: [Float], next: Float) {
       var draws = PhiloxRandom(seed: 8)
       let leaf = x.detached()
       leaf.requiresGrad = true
-      return try method.posteriorSampler(measurement, steps: 5, zeta: zeta, penalty: penalty).update(leaf, step: k, degraded: y, using: &draws).values
+      let values = try method.posteriorSampler(measurement, steps: 5, zeta: zeta, penalty: penalty).update(leaf, step: k, degraded: y, using: &draws).values
+      return (values, draws.uniform())
     }
-    let difference = zip(try step(penalty), try step(nil)).map { $0 - $1 }
+    let difference = zip(try step(penalty, at: k).values, try step(nil, at: k).values).map { $0 - $1 }
+    // The penalty draws nothing from the sampler's stream: a step with it leaves the sampler's
+    // draws where plain DPS leaves them (at every step, noise included), so the two solve paired.
+    for j in 1...5 { XCTAssertEqual(try step(penalty, at: j).next, try step(nil, at: j).next, "step \(j)") }
     let leaf = x.detached()
     leaf.requiresGrad = true
     let tau = method.schedule.keptSteps(nfe: 5)[k - 1]

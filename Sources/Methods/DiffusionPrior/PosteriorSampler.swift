@@ -39,7 +39,7 @@ public struct PosteriorSampler: Sampler {
     }
     guard zeta != 0 else { return next }
     var loss = try (degraded! - measurement.apply(x0)).square().sum(axes: [1, 2, 3]).sqrt().sum()
-    if let penalty, let equivariance = try penalty.penalty(x0, step: nfe - k, total: nfe, using: &rng) {
+    if let penalty, let equivariance = try penalty.penalty(x0, step: nfe - k, total: nfe) {
       loss = try loss + equivariance
     }
     try loss.backward()

@@ -5,7 +5,10 @@
 //   equi_plus:  E(x) = r(x − T_g⁻¹·f(T_g·x))         (f maps back into x's own space)
 // r: norm ‖d‖₂ | sqnorm ‖d‖² | mse mean(d²); the penalty is α(step)·E(x) with α from a schedule:
 // constant fires every ⌊1/freq⌋-th step (step % period == 0), cutoff also stays off once
-// step > total − 100. In a batch each image's E is reduced on its own and the batch sums them, so
+// step > total − 100. The group element comes from the penalty's own seeded stream (one draw per
+// step, as the authors' library keeps its own generator), never from the solver's: a solve with
+// the penalty sees the same noise as the plain solve of its seed, so the two compare paired. In a
+// batch each image's E is reduced on its own and the batch sums them, so
 // a batch solves as its images would one by one (for one image this is the authors' penalty).
 import Tensors
 
@@ -47,22 +50,25 @@ public struct EquivariancePenalty {
   public let frequency: Double
   /// The MPE function f: images → feature maps (or images, for equi_plus).
   public let function: (Tensor) throws -> Tensor
+  /// Seed of the stream the group elements are drawn from.
+  public let seed: UInt64
 
   public init(group: ImageGroup, form: Form = .equi, reduction: Reduction = .norm, schedule: Schedule = .constant, alpha: Float = 0.01,
-              frequency: Double = 0.1, function: @escaping (Tensor) throws -> Tensor) {
+              frequency: Double = 0.1, seed: UInt64 = 0, function: @escaping (Tensor) throws -> Tensor) {
     self.group = group
     self.form = form
     self.reduction = reduction
     self.schedule = schedule
     self.alpha = alpha
     self.frequency = frequency
+    self.seed = seed
     self.function = function
   }
 
   /// The penalty of `settings` with f = `manifold`'s map (and its group unless one is set).
-  public init(_ settings: Settings, manifold: ManifoldFunction) {
+  public init(_ settings: Settings, manifold: ManifoldFunction, seed: UInt64) {
     self.init(group: settings.group ?? manifold.group, form: settings.form, reduction: settings.reduction, schedule: settings.schedule,
-              alpha: settings.alpha, frequency: settings.frequency, function: manifold.map)
+              alpha: settings.alpha, frequency: settings.frequency, seed: seed, function: manifold.map)
   }
 
   /// α at solver step `step` (counted from 0) of `total`.
@@ -88,10 +94,16 @@ public struct EquivariancePenalty {
     }
   }
 
-  /// α(step)·E(x) with an element drawn from `rng`; nil when the schedule skips the step.
-  public func penalty(_ x: Tensor, step: Int, total: Int, using rng: inout PhiloxRandom) throws -> Tensor? {
+  /// The group element of solver step `step`: drawn from stream `step` of the penalty's seed.
+  public func element(step: Int) -> Int {
+    var draws = PhiloxRandom(seed: seed, stream: UInt64(step))
+    return group.draw(using: &draws)
+  }
+
+  /// α(step)·E(x) with the step's element; nil when the schedule skips the step.
+  public func penalty(_ x: Tensor, step: Int, total: Int) throws -> Tensor? {
     let a = weight(step: step, total: total)
     guard a != 0 else { return nil }
-    return try error(x, element: group.draw(using: &rng)) * a
+    return try error(x, element: element(step: step)) * a
   }
 }

@@ -57,7 +57,7 @@ public struct PosteriorSolve {
     guard settings.equireg == nil || settings.manifold != nil else {
       throw TrainerError("EquiReg's penalty needs an MPE function: add --mpe CKPT (a checkpoint of method mpe)")
     }
-    let penalty = settings.equireg.flatMap { equireg in settings.manifold.map { EquivariancePenalty(equireg, manifold: $0) } }
+    let penalty = settings.equireg.flatMap { equireg in settings.manifold.map { EquivariancePenalty(equireg, manifold: $0, seed: seed) } }
     let sampler = try saved.method.posteriorSampler(measurement, steps: settings.steps, zeta: settings.zeta, penalty: penalty)
     guard oh % sampler.sizeMultiple == 0, ow % sampler.sizeMultiple == 0 else {
       throw TrainerError("the images are \(ow)×\(oh); the prior's network needs multiples of \(sampler.sizeMultiple) — crop them")
